@@ -1,0 +1,98 @@
+using System.Text.RegularExpressions;
+using InventoryPlugin.Platform;
+using InventoryPlugin.Storage;
+
+namespace InventoryPlugin.Hosting;
+
+/// <summary>Wires the service: what Program.cs and the tests' hosts both call.</summary>
+public static partial class InventoryPluginHost
+{
+    public static WebApplicationBuilder AddInventoryPlugin(this WebApplicationBuilder builder)
+    {
+        builder.AddInventoryPluginLogging();
+        var http = builder.Configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
+        if (!string.IsNullOrWhiteSpace(http.Urls))
+        {
+            builder.WebHost.UseUrls(http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+
+        UseDevelopmentKeysIfUnconfigured(builder);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.Section);
+        services.AddOptions<WixOptions>().BindConfiguration(WixOptions.Section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.AppId), "Wix:AppId is required: it is the only audience accepted.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.PublicKey) || o.AdditionalPublicKeys.Count > 0, "Wix:PublicKey is required.")
+            .Validate(o => o.ClockSkewSeconds is >= 0 and <= 600, "Wix:ClockSkewSeconds must be between 0 and 600.")
+            .ValidateOnStart();
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section)
+            .Validate(o => o.MaxBatchSize is >= 1 and <= 4096, "Storage:MaxBatchSize must be between 1 and 4096.")
+            .ValidateOnStart();
+        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section)
+            .Validate(o => o.RetentionDays >= 1, "Idempotency:RetentionDays must be at least 1.")
+            .ValidateOnStart();
+
+        services.AddSingleton<SqliteConnectionFactory>();
+        services.AddSingleton<StoreWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
+        services.AddSingleton<IdempotencyPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<IdempotencyPruner>());
+        services.AddSingleton<StockChangeStore>();
+
+        services.AddSingleton<PlatformTokenVerifier>();
+        services.AddSingleton<PlatformVerificationFilter>();
+        services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication UseInventoryPlugin(this WebApplication app)
+    {
+        var http = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HttpOptions>>().Value;
+
+        // The platform appends "/v1/..." to the registered base, so a base ending in "/" arrives as "//v1/...".
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.Value is { } path && path.Contains("//", StringComparison.Ordinal))
+            {
+                context.Request.Path = new PathString(RepeatedSlashes().Replace(path, "/"));
+            }
+
+            return next(context);
+        });
+        if (!string.IsNullOrWhiteSpace(http.PathBase))
+        {
+            app.UsePathBase("/" + http.PathBase.Trim('/'));
+        }
+
+        app.UseRouting();
+        app.MapOpenApi();
+        app.MapOperationsEndpoints();
+        app.MapPlatformEndpoints();
+        return app;
+    }
+
+    private static void UseDevelopmentKeysIfUnconfigured(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        if (!builder.Environment.IsDevelopment() || !string.IsNullOrWhiteSpace(configuration[$"{WixOptions.Section}:{nameof(WixOptions.PublicKey)}"]))
+        {
+            return;
+        }
+
+        var (publicKey, folder, created) = DevelopmentKeys.LoadOrCreate(builder.Environment.ContentRootPath);
+        configuration[$"{WixOptions.Section}:{nameof(WixOptions.PublicKey)}"] = publicKey;
+        if (string.IsNullOrWhiteSpace(configuration[$"{WixOptions.Section}:{nameof(WixOptions.AppId)}"]))
+        {
+            configuration[$"{WixOptions.Section}:{nameof(WixOptions.AppId)}"] = DevelopmentKeys.AppId;
+        }
+
+        // Logging is not built yet; this is the one start-up message that must reach the developer.
+        Console.WriteLine(created
+            ? $"Development: made a platform key pair in {folder} (Wix:PublicKey was not set). Sign sample requests with its private key."
+            : $"Development: using the platform key pair in {folder} (Wix:PublicKey is not set).");
+    }
+
+    [GeneratedRegex("/{2,}")]
+    private static partial Regex RepeatedSlashes();
+}

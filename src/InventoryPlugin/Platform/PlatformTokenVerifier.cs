@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace InventoryPlugin.Platform;
+
+/// <summary>Either the verified token's payload (UTF-8 JSON), or why it was refused (safe to show: never the token).</summary>
+public readonly record struct TokenVerification(byte[]? Payload, string? Failure)
+{
+    public static TokenVerification Fail(string why) => new(null, why);
+}
+
+/// <summary>
+/// Verifies the compact JWT that is the body of every platform request: RS256 only, under any of
+/// the configured keys, with issuer, audience and lifetime checked within the configured skew.
+/// </summary>
+public sealed class PlatformTokenVerifier
+{
+    private const string OnlyAlgorithm = SecurityAlgorithms.RsaSha256;
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly TokenValidationParameters _parameters;
+    private readonly TimeProvider _clock;
+
+    public PlatformTokenVerifier(IOptions<WixOptions> options, TimeProvider clock)
+    {
+        var wix = options.Value;
+        _clock = clock;
+        _parameters = new TokenValidationParameters
+        {
+            ValidIssuer = wix.Issuer,
+            ValidAudience = wix.AppId,
+            IssuerSigningKeys = PlatformKeys.Load(wix),
+            ValidAlgorithms = [OnlyAlgorithm],
+            ClockSkew = TimeSpan.FromSeconds(wix.ClockSkewSeconds),
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            // The platform may send a kid that names no configured key: try them all.
+            TryAllIssuerSigningKeys = true,
+        };
+    }
+
+    public async Task<TokenVerification> VerifyAsync(string compactToken)
+    {
+        if (string.IsNullOrWhiteSpace(compactToken))
+        {
+            return TokenVerification.Fail("the body is empty; expected a signed JWT");
+        }
+
+        JsonWebToken token;
+        try
+        {
+            token = new JsonWebToken(compactToken.Trim());
+        }
+        catch (Exception exception) when (exception is ArgumentException or SecurityTokenMalformedException)
+        {
+            return TokenVerification.Fail("the body is not a compact JWT");
+        }
+
+        if (!string.Equals(token.Alg, OnlyAlgorithm, StringComparison.Ordinal))
+        {
+            return TokenVerification.Fail($"algorithm '{Truncate(token.Alg)}' is not accepted; only RS256 is");
+        }
+
+        var result = await _handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            return TokenVerification.Fail(Describe(result.Exception));
+        }
+
+        var skew = _parameters.ClockSkew;
+        if (token.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Iat, out var issuedAt)
+            && DateTimeOffset.FromUnixTimeSeconds(issuedAt) > _clock.GetUtcNow() + skew)
+        {
+            return TokenVerification.Fail("the token's iat is in the future");
+        }
+
+        return new TokenVerification(Base64UrlEncoder.DecodeBytes(token.EncodedPayload), null);
+    }
+
+    private static string Describe(Exception? exception) => exception switch
+    {
+        SecurityTokenExpiredException => "the token has expired",
+        SecurityTokenNoExpirationException => "the token has no exp claim",
+        SecurityTokenNotYetValidException => "the token is not valid yet (nbf)",
+        SecurityTokenInvalidLifetimeException => "the token's lifetime is not valid",
+        SecurityTokenInvalidAudienceException => "the token's audience (aud) is not this app",
+        SecurityTokenInvalidIssuerException => "the token's issuer (iss) is not accepted",
+        SecurityTokenInvalidAlgorithmException => "the token's algorithm is not accepted; only RS256 is",
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "the signature does not verify under any configured key",
+        SecurityTokenMalformedException => "the body is not a compact JWT",
+        _ => "the token is not valid",
+    };
+
+    private static string Truncate(string? text) =>
+        text is null ? "" : text.Length <= 16 ? text : text[..16] + "…";
+}

@@ -1,0 +1,8 @@
+namespace InventoryPlugin.Stock;
+
+public enum AvailabilityStatus
+{
+    InStock,
+    Preorder,
+    OutOfStock,
+}
