@@ -39,6 +39,7 @@ public static partial class InventoryPluginHost
         services.AddSingleton<IdempotencyPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<IdempotencyPruner>());
         services.AddSingleton<StockChangeStore>();
+        services.AddSingleton<StockRecordStore>();
 
         services.AddSingleton<PlatformTokenVerifier>();
         services.AddSingleton<PlatformVerificationFilter>();

@@ -3,20 +3,33 @@ using Dapper;
 namespace InventoryPlugin.Storage;
 
 /// <summary>One appended ledger entry. Every change to a record, from any source, writes exactly one.</summary>
-public sealed record LedgerEntryRow(
-    string InstanceId,
-    string RecordId,
-    long Delta,
-    long QuantityAfter,
-    string Operation,
-    string? Reason,
-    string? OrderId,
-    string? RequestId,
-    string ActorType,
-    string? ActorId,
-    bool? RestrictFlag,
-    long CreatedAt)
+public sealed record LedgerEntryRow
 {
+    public required string InstanceId { get; init; }
+
+    public required string RecordId { get; init; }
+
+    public required long Delta { get; init; }
+
+    public required long QuantityAfter { get; init; }
+
+    public required string Operation { get; init; }
+
+    public string? Reason { get; init; }
+
+    public string? OrderId { get; init; }
+
+    public string? RequestId { get; init; }
+
+    public required string ActorType { get; init; }
+
+    public string? ActorId { get; init; }
+
+    /// <summary>The decrement's restrictInventoryValue; null for other operations.</summary>
+    public bool? RestrictFlag { get; init; }
+
+    public required long CreatedAt { get; init; }
+
     public void Append(WriteContext context) =>
         context.Connection.Execute(
             """

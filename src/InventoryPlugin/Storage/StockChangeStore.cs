@@ -130,10 +130,21 @@ public sealed class StockChangeStore(StoreWriter writer)
             quantityAfter = UpdateGuarded(context, change, demand.Record, delta);
         }
 
-        new LedgerEntryRow(
-            change.InstanceId, recordId, delta, quantityAfter, change.Operation.ToString().ToUpperInvariant(),
-            change.Reason, change.OrderId, change.RequestId, change.Actor.Type, change.Actor.Id,
-            change.Operation == StockOperation.Decrement ? change.Restrict : null, context.NowMs).Append(context);
+        new LedgerEntryRow
+        {
+            InstanceId = change.InstanceId,
+            RecordId = recordId,
+            Delta = delta,
+            QuantityAfter = quantityAfter,
+            Operation = change.Operation.ToString().ToUpperInvariant(),
+            Reason = change.Reason,
+            OrderId = change.OrderId,
+            RequestId = change.RequestId,
+            ActorType = change.Actor.Type,
+            ActorId = change.Actor.Id,
+            RestrictFlag = change.Operation == StockOperation.Decrement ? change.Restrict : null,
+            CreatedAt = context.NowMs,
+        }.Append(context);
     }
 
     /// <summary>
@@ -152,7 +163,7 @@ public sealed class StockChangeStore(StoreWriter writer)
             WHERE id = @id AND revision = @revision AND (@floor IS NULL OR quantity + @delta >= @floor)
             RETURNING quantity
             """,
-            new { id = record.Id, record.Revision, delta, floor, now = context.NowMs },
+            new { id = record.Id, revision = record.Revision, delta, floor, now = context.NowMs },
             context.Transaction);
         return quantityAfter ?? throw new InvalidOperationException(
             $"Stock record {record.Id} changed between judging and updating; the request was rolled back.");

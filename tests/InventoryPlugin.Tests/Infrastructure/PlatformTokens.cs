@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.IdentityModel.Tokens;
+
+namespace InventoryPlugin.Tests.Infrastructure;
+
+/// <summary>Signs envelopes the way the platform does: a compact RS256 JWT whose <c>data</c> claim is the envelope.</summary>
+public sealed class PlatformTokens(RSA key, string appId, string issuer = "wix.com")
+{
+    public RSA Key { get; } = key;
+
+    public string AppId { get; } = appId;
+
+    public static long Now => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <param name="claims">Edits the payload (iss, aud, iat, exp, data) before signing.</param>
+    /// <param name="header">Edits the JOSE header before signing.</param>
+    public string Sign(JsonNode? data, Action<JsonObject>? claims = null, Action<JsonObject>? header = null)
+    {
+        var payload = new JsonObject
+        {
+            ["data"] = data?.DeepClone(),
+            ["iss"] = issuer,
+            ["aud"] = AppId,
+            ["iat"] = Now,
+            ["exp"] = Now + 300,
+        };
+        claims?.Invoke(payload);
+        var head = new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT" };
+        header?.Invoke(head);
+        return SignRs256(head, payload, Key);
+    }
+
+    public static string SignRs256(JsonObject header, JsonObject payload, RSA key)
+    {
+        var input = SigningInput(header, payload);
+        var signature = key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return input + "." + Base64UrlEncoder.Encode(signature);
+    }
+
+    public static string SignHs256(JsonObject header, JsonObject payload, byte[] secret)
+    {
+        var input = SigningInput(header, payload);
+        return input + "." + Base64UrlEncoder.Encode(HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(input)));
+    }
+
+    public static string SigningInput(JsonObject header, JsonObject payload) =>
+        Base64UrlEncoder.Encode(header.ToJsonString()) + "." + Base64UrlEncoder.Encode(payload.ToJsonString());
+
+    /// <summary>The claims <see cref="Sign"/> would use, for tests that sign by other means.</summary>
+    public JsonObject DefaultPayload(JsonNode? data) => new()
+    {
+        ["data"] = data?.DeepClone(),
+        ["iss"] = issuer,
+        ["aud"] = AppId,
+        ["iat"] = Now,
+        ["exp"] = Now + 300,
+    };
+}

@@ -1,0 +1,163 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Dapper;
+using InventoryPlugin.Hosting;
+using InventoryPlugin.Stock;
+using InventoryPlugin.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace InventoryPlugin.Tests.Infrastructure;
+
+public sealed record PlatformAnswer(int Status, string Body, string? ContentType)
+{
+    public JsonNode? Json => Body.Length == 0 ? null : JsonNode.Parse(Body);
+
+    public string? ErrorCode => Json?["applicationError"]?["code"]?.GetValue<string>();
+}
+
+/// <summary>
+/// The real service on a loopback port with its own temporary SQLite file and a real RSA key pair;
+/// its client signs requests like the platform.
+/// </summary>
+public sealed class PluginInstance : IAsyncDisposable
+{
+    public const string AppId = "6f1c3b52-7d1e-4a41-9d0b-2f3b8e1c0a11";
+
+    private readonly WebApplication _app;
+
+    private PluginInstance(WebApplication app, string directory, PlatformTokens tokens, CapturedLogs logs)
+    {
+        _app = app;
+        Directory = directory;
+        Tokens = tokens;
+        Logs = logs;
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        Http = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public HttpClient Http { get; }
+
+    public PlatformTokens Tokens { get; }
+
+    public CapturedLogs Logs { get; }
+
+    public string Directory { get; }
+
+    public string DatabasePath => Path.Combine(Directory, "inventory.db");
+
+    public IServiceProvider Services => _app.Services;
+
+    public static string NewTenant() => Guid.NewGuid().ToString();
+
+    /// <param name="settings">Configuration on top of the test defaults (keys as in appsettings.json, e.g. "Wix:Issuer").</param>
+    public static async Task<PluginInstance> StartAsync(IDictionary<string, string?>? settings = null, RSA? platformKey = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "inventory-plugin-tests", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        platformKey ??= RSA.Create(2048);
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Wix:AppId"] = AppId,
+            ["Wix:PublicKey"] = platformKey.ExportSubjectPublicKeyInfoPem(),
+            ["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory, "inventory.db")}",
+            ["Http:Urls"] = "http://127.0.0.1:0",
+            ["Serilog:MinimumLevel:Default"] = "Error",
+            ["Serilog:WriteTo:0:Name"] = "Console",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = directory });
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.AddInventoryPlugin();
+        var logs = new CapturedLogs();
+        builder.Logging.AddProvider(logs);
+        var app = builder.Build();
+        app.UseInventoryPlugin();
+        await app.StartAsync();
+        return new PluginInstance(app, directory, new PlatformTokens(platformKey, AppId), logs);
+    }
+
+    public Task<PlatformAnswer> DecrementAsync(JsonNode data) => SendAsync("/v1/decrement", Tokens.Sign(data));
+
+    public Task<PlatformAnswer> IncrementAsync(JsonNode data) => SendAsync("/v1/increment", Tokens.Sign(data));
+
+    public async Task<PlatformAnswer> SendAsync(string path, string body, string? contentType = "text/plain")
+    {
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        if (contentType is not null)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        // Built by hand: Uri would read a path starting with "//" as a host name.
+        using var request = new HttpRequestMessage(HttpMethod.Post, Http.BaseAddress!.GetLeftPart(UriPartial.Authority) + path) { Content = content };
+        using var response = await Http.SendAsync(request);
+        return new PlatformAnswer((int)response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
+    }
+
+    /// <summary>Creates a record through the store, as the merchant API does.</summary>
+    public async Task<StockKey> SeedAsync(string instanceId, string catalogItemId, long quantity, string? locationId = null, string variantKey = "",
+        bool trackQuantity = true, bool inStock = false, bool preorder = false, long? preorderLimit = null)
+    {
+        var key = new StockKey(instanceId, Envelopes.StoresAppId, catalogItemId, variantKey, locationId ?? TenantSettings.FixedDefaultLocationId);
+        var id = await Services.GetRequiredService<StockRecordStore>().CreateAsync(
+            new NewStockRecord(key, trackQuantity, quantity, inStock, preorder, preorderLimit), new Actor("TEST", null), CancellationToken.None);
+        Assert.That(id, Is.Not.Null, "the seeded record already existed");
+        return key;
+    }
+
+    public StockRecordState? Record(StockKey key)
+    {
+        using var connection = Services.GetRequiredService<SqliteConnectionFactory>().OpenRead();
+        return StockRecordQueries.FindByKey(connection, null, key);
+    }
+
+    public long QuantityOf(StockKey key) => Record(key)?.Quantity ?? throw new AssertionException($"no record for {key}");
+
+    /// <summary>Every record of a tenant with its quantity: a snapshot to prove that nothing changed.</summary>
+    public IReadOnlyList<(string Id, long Quantity, long Revision)> Snapshot(string instanceId)
+    {
+        using var connection = Services.GetRequiredService<SqliteConnectionFactory>().OpenRead();
+        return connection.Query<(string, long, long)>(
+            "SELECT id, quantity, revision FROM stock_records WHERE instance_id = @instanceId ORDER BY id", new { instanceId }).ToList();
+    }
+
+    public IReadOnlyList<LedgerEntryRow> Ledger(string instanceId)
+    {
+        using var connection = Services.GetRequiredService<SqliteConnectionFactory>().OpenRead();
+        return connection.Query<LedgerEntryRow>(
+            """
+            SELECT instance_id AS InstanceId, record_id AS RecordId, delta AS Delta, quantity_after AS QuantityAfter,
+                   operation AS Operation, reason AS Reason, order_id AS OrderId, request_id AS RequestId,
+                   actor_type AS ActorType, actor_id AS ActorId, restrict_flag AS RestrictFlag, created_at AS CreatedAt
+            FROM ledger WHERE instance_id = @instanceId ORDER BY seq
+            """,
+            new { instanceId }).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless; a failed test run should not hide behind it.
+        }
+    }
+}
