@@ -7,17 +7,52 @@ namespace InventoryPlugin.Storage;
 /// <summary>Reads of stock records and tenant settings, shared by the writer's transactions and by plain reads.</summary>
 public static class StockRecordQueries
 {
+    private const string Columns = """
+        id AS Id, instance_id AS InstanceId, app_id AS AppId, catalog_item_id AS CatalogItemId, variant_key AS VariantKey,
+        location_id AS LocationId, track_quantity AS TrackQuantity, quantity AS Quantity, in_stock AS InStock,
+        preorder_enabled AS PreorderEnabled, preorder_limit AS PreorderLimit, preorder_message AS PreorderMessage,
+        auto_created AS AutoCreated, revision AS Revision, created_at AS CreatedAt, updated_at AS UpdatedAt
+        """;
+
     public static StockRecordState? FindByKey(SqliteConnection connection, SqliteTransaction? transaction, StockKey key) =>
+        FindRecordByKey(connection, transaction, key)?.State;
+
+    public static StockRecord? FindRecordByKey(SqliteConnection connection, SqliteTransaction? transaction, StockKey key) =>
         connection.QuerySingleOrDefault<StockRecordRow>(
-            """
-            SELECT id AS Id, track_quantity AS TrackQuantity, quantity AS Quantity, in_stock AS InStock,
-                   preorder_enabled AS PreorderEnabled, preorder_limit AS PreorderLimit, revision AS Revision
-            FROM stock_records
+            $"""
+            SELECT {Columns} FROM stock_records
             WHERE instance_id = @InstanceId AND app_id = @AppId AND catalog_item_id = @CatalogItemId
               AND variant_key = @VariantKey AND location_id = @LocationId
             """,
             key,
-            transaction)?.ToState();
+            transaction)?.ToRecord();
+
+    /// <summary>A record by id, only within its tenant: an id from another tenant is simply not found.</summary>
+    public static StockRecord? Get(SqliteConnection connection, SqliteTransaction? transaction, string instanceId, string id) =>
+        connection.QuerySingleOrDefault<StockRecordRow>(
+            $"SELECT {Columns} FROM stock_records WHERE instance_id = @instanceId AND id = @id",
+            new { instanceId, id },
+            transaction)?.ToRecord();
+
+    /// <summary>
+    /// One page of a tenant's records in id order, after <paramref name="afterId"/>. Keyset paging:
+    /// records added while a client pages never make it see a record twice or miss one that existed.
+    /// </summary>
+    public static List<StockRecord> Page(SqliteConnection connection, string instanceId, StockRecordFilter filter, string? afterId, int limit) =>
+        connection.Query<StockRecordRow>(
+            $"""
+            SELECT {Columns} FROM stock_records
+            WHERE instance_id = @instanceId
+              AND (@afterId IS NULL OR id > @afterId)
+              AND (@appId IS NULL OR app_id = @appId)
+              AND (@catalogItemId IS NULL OR catalog_item_id = @catalogItemId)
+              AND (@locationId IS NULL OR location_id = @locationId)
+            ORDER BY id
+            LIMIT @limit
+            """,
+            new { instanceId, afterId, appId = filter.AppId, catalogItemId = filter.CatalogItemId, locationId = filter.LocationId, limit })
+            .Select(r => r.ToRecord())
+            .ToList();
 
     public static TenantSettings LoadSettings(SqliteConnection connection, SqliteTransaction? transaction, string instanceId)
     {
@@ -34,6 +69,16 @@ public static class StockRecordQueries
     {
         public string Id { get; init; } = "";
 
+        public string InstanceId { get; init; } = "";
+
+        public string AppId { get; init; } = "";
+
+        public string CatalogItemId { get; init; } = "";
+
+        public string VariantKey { get; init; } = "";
+
+        public string LocationId { get; init; } = "";
+
         public bool TrackQuantity { get; init; }
 
         public long Quantity { get; init; }
@@ -44,8 +89,29 @@ public static class StockRecordQueries
 
         public long? PreorderLimit { get; init; }
 
+        public string? PreorderMessage { get; init; }
+
+        public bool AutoCreated { get; init; }
+
         public long Revision { get; init; }
 
-        public StockRecordState ToState() => new(Id, TrackQuantity, Quantity, InStock, PreorderEnabled, PreorderLimit, Revision);
+        public long CreatedAt { get; init; }
+
+        public long UpdatedAt { get; init; }
+
+        public StockRecord ToRecord() => new(
+            Id,
+            new StockKey(InstanceId, AppId, CatalogItemId, VariantKey, LocationId),
+            TrackQuantity,
+            Quantity,
+            InStock,
+            new PreorderSettings(PreorderEnabled, PreorderLimit, PreorderMessage),
+            AutoCreated,
+            Revision,
+            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
+            DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt));
     }
 }
+
+/// <summary>Optional equality filters on a tenant's records; null matches everything.</summary>
+public sealed record StockRecordFilter(string? AppId = null, string? CatalogItemId = null, string? LocationId = null);

@@ -110,9 +110,9 @@ public sealed class PluginInstance : IAsyncDisposable
         bool trackQuantity = true, bool inStock = false, bool preorder = false, long? preorderLimit = null)
     {
         var key = new StockKey(instanceId, Envelopes.StoresAppId, catalogItemId, variantKey, locationId ?? TenantSettings.FixedDefaultLocationId);
-        var id = await Services.GetRequiredService<StockRecordStore>().CreateAsync(
-            new NewStockRecord(key, trackQuantity, quantity, inStock, preorder, preorderLimit), new Actor("TEST", null), CancellationToken.None);
-        Assert.That(id, Is.Not.Null, "the seeded record already existed");
+        var outcome = await Services.GetRequiredService<StockRecordStore>().CreateAsync(
+            new NewStockRecord(key, trackQuantity, quantity, inStock, new PreorderSettings(preorder, preorderLimit, null)), new Actor("TEST", null), CancellationToken.None);
+        Assert.That(outcome, Is.TypeOf<RecordOutcome.Created>(), "the seeded record already existed");
         return key;
     }
 
