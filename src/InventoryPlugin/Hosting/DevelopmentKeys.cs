@@ -12,6 +12,8 @@ public static class DevelopmentKeys
     public const string Folder = "data/dev-keys";
     public const string PrivateKeyFile = "platform-private.pem";
     public const string PublicKeyFile = "platform-public.pem";
+    public const string MerchantSigningKeyFile = "merchant-signing-key.txt";
+    public const string MerchantIssuer = "inventory-plugin-dev";
 
     /// <summary>Returns the public key PEM, making the pair first if it does not exist.</summary>
     public static (string PublicKeyPem, string Folder, bool Created) LoadOrCreate(string contentRoot)
@@ -35,5 +37,23 @@ public static class DevelopmentKeys
         var publicPem = rsa.ExportSubjectPublicKeyInfoPem();
         File.WriteAllText(publicPath, publicPem);
         return (publicPem, folder, true);
+    }
+
+    /// <summary>The base64 HS256 key for development merchant tokens, made on first use.</summary>
+    public static (string SigningKey, string Path) LoadOrCreateMerchantSigningKey(string contentRoot)
+    {
+        var folder = System.IO.Path.GetFullPath(System.IO.Path.Combine(contentRoot, Folder));
+        var path = System.IO.Path.Combine(folder, MerchantSigningKeyFile);
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(path, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        return (File.ReadAllText(path).Trim(), path);
     }
 }

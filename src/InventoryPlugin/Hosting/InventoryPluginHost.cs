@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using InventoryPlugin.Merchant;
 using InventoryPlugin.Platform;
 using InventoryPlugin.Storage;
 
@@ -17,6 +18,8 @@ public static partial class InventoryPluginHost
         }
 
         UseDevelopmentKeysIfUnconfigured(builder);
+        UseDevelopmentMerchantKeyIfUnconfigured(builder);
+        builder.AddMerchantAuthentication();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -43,7 +46,11 @@ public static partial class InventoryPluginHost
 
         services.AddSingleton<PlatformTokenVerifier>();
         services.AddSingleton<PlatformVerificationFilter>();
-        services.AddOpenApi();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = MerchantProblems.AddDefaultCode);
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Unreadable bodies become exceptions, so BadRequestExceptionHandler can name the field at fault.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDescription>());
         return builder;
     }
 
@@ -66,10 +73,15 @@ public static partial class InventoryPluginHost
             app.UsePathBase("/" + http.PathBase.Trim('/'));
         }
 
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOpenApi();
         app.MapOperationsEndpoints();
         app.MapPlatformEndpoints();
+        app.MapMerchantEndpoints();
         return app;
     }
 
@@ -92,6 +104,26 @@ public static partial class InventoryPluginHost
         Console.WriteLine(created
             ? $"Development: made a platform key pair in {folder} (Wix:PublicKey was not set). Sign sample requests with its private key."
             : $"Development: using the platform key pair in {folder} (Wix:PublicKey is not set).");
+    }
+
+    private static void UseDevelopmentMerchantKeyIfUnconfigured(WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(MerchantAuthOptions.Section);
+        if (!builder.Environment.IsDevelopment()
+            || !string.IsNullOrWhiteSpace(section[nameof(MerchantAuthOptions.SigningKey)])
+            || !string.IsNullOrWhiteSpace(section[nameof(MerchantAuthOptions.Authority)]))
+        {
+            return;
+        }
+
+        var (signingKey, path) = DevelopmentKeys.LoadOrCreateMerchantSigningKey(builder.Environment.ContentRootPath);
+        section[nameof(MerchantAuthOptions.SigningKey)] = signingKey;
+        if (string.IsNullOrWhiteSpace(section[nameof(MerchantAuthOptions.Issuer)]))
+        {
+            section[nameof(MerchantAuthOptions.Issuer)] = DevelopmentKeys.MerchantIssuer;
+        }
+
+        Console.WriteLine($"Development: merchant tokens are HS256-signed with the key in {path} (MerchantAuth:SigningKey was not set).");
     }
 
     [GeneratedRegex("/{2,}")]

@@ -5,6 +5,9 @@ namespace InventoryPlugin.Storage;
 /// <summary>One appended ledger entry. Every change to a record, from any source, writes exactly one.</summary>
 public sealed record LedgerEntryRow
 {
+    /// <summary>The entry's position in the ledger; assigned on append (0 before).</summary>
+    public long Seq { get; init; }
+
     public required string InstanceId { get; init; }
 
     public required string RecordId { get; init; }

@@ -79,7 +79,11 @@ public sealed class StockRecordStore(StoreWriter writer)
     public Task<IReadOnlyList<RecordOutcome>> UpsertAsync(IReadOnlyList<NewStockRecord> rows, Actor actor, CancellationToken cancellationToken) =>
         writer.WriteAsync<IReadOnlyList<RecordOutcome>>(
             context => rows.Select(row => StockRecordQueries.FindRecordByKey(context.Connection, context.Transaction, row.Key) is { } current
-                    ? ApplySettings(context, current, new StockSettingsChange(row.TrackQuantity, row.Quantity, row.InStock, row.Preorder ?? PreorderSettings.Off), actor)
+                    ? ApplySettings(context, current, new StockSettingsChange(
+                        row.TrackQuantity,
+                        row.TrackQuantity ? row.Quantity : null,
+                        row.TrackQuantity ? null : row.InStock,
+                        row.Preorder ?? PreorderSettings.Off), actor)
                     : Create(context, row, actor))
                 .ToList(),
             cancellationToken);

@@ -29,11 +29,14 @@ public sealed record PlatformAnswer(int Status, string Body, string? ContentType
 public sealed class PluginInstance : IAsyncDisposable
 {
     public const string AppId = "6f1c3b52-7d1e-4a41-9d0b-2f3b8e1c0a11";
+    public const string MerchantIssuer = "https://merchant-tokens.test";
+    public const string MerchantAudience = "inventory-plugin";
 
     private readonly WebApplication _app;
 
-    private PluginInstance(WebApplication app, string directory, PlatformTokens tokens, CapturedLogs logs)
+    private PluginInstance(WebApplication app, string directory, PlatformTokens tokens, CapturedLogs logs, MerchantTokens merchantTokens)
     {
+        MerchantTokens = merchantTokens;
         _app = app;
         Directory = directory;
         Tokens = tokens;
@@ -45,6 +48,9 @@ public sealed class PluginInstance : IAsyncDisposable
     public HttpClient Http { get; }
 
     public PlatformTokens Tokens { get; }
+
+    /// <summary>Mints merchant API tokens with the signing key this instance trusts.</summary>
+    public MerchantTokens MerchantTokens { get; }
 
     public CapturedLogs Logs { get; }
 
@@ -62,12 +68,16 @@ public sealed class PluginInstance : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), "inventory-plugin-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         platformKey ??= RSA.Create(2048);
+        var merchantKey = RandomNumberGenerator.GetBytes(32);
         var configuration = new Dictionary<string, string?>
         {
             ["Wix:AppId"] = AppId,
             ["Wix:PublicKey"] = platformKey.ExportSubjectPublicKeyInfoPem(),
             ["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory, "inventory.db")}",
             ["Http:Urls"] = "http://127.0.0.1:0",
+            ["MerchantAuth:SigningKey"] = Convert.ToBase64String(merchantKey),
+            ["MerchantAuth:Issuer"] = MerchantIssuer,
+            ["MerchantAuth:Audience"] = MerchantAudience,
             ["Serilog:MinimumLevel:Default"] = "Error",
             ["Serilog:WriteTo:0:Name"] = "Console",
         };
@@ -84,7 +94,15 @@ public sealed class PluginInstance : IAsyncDisposable
         var app = builder.Build();
         app.UseInventoryPlugin();
         await app.StartAsync();
-        return new PluginInstance(app, directory, new PlatformTokens(platformKey, AppId), logs);
+        return new PluginInstance(app, directory, new PlatformTokens(platformKey, AppId), logs, new MerchantTokens(merchantKey, MerchantIssuer, MerchantAudience));
+    }
+
+    /// <summary>A client of the merchant API for one tenant, with the given scopes.</summary>
+    public HttpClient Merchant(string tenant, string scopes = "inventory:read inventory:write")
+    {
+        var client = new HttpClient { BaseAddress = new Uri(Http.BaseAddress!, "api/v1/") };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", MerchantTokens.Mint(tenant, scopes));
+        return client;
     }
 
     public Task<PlatformAnswer> DecrementAsync(JsonNode data) => SendAsync("/v1/decrement", Tokens.Sign(data));

@@ -1,0 +1,62 @@
+using InventoryPlugin.Storage;
+
+namespace InventoryPlugin.Merchant;
+
+/// <summary>The ledger, filtered and paged, and the per-order view of it.</summary>
+public static class LedgerEndpoints
+{
+    public const int MaxEntriesPerOrder = 10_000;
+
+    public static void MapLedgerEndpoints(this MerchantRoutes routes)
+    {
+        routes.Read.MapGet("/ledger", Page).WithTags("Ledger").WithSummary("Ledger entries by item, order, request and time range; cursor paging.");
+        routes.Read.MapGet("/orders/{orderId}", Order).WithTags("Ledger").WithSummary("One order's ledger entries and the net change per record.");
+    }
+
+    private static IResult Page(Tenant tenant, SqliteConnectionFactory connections,
+        string? itemId, string? orderId, string? requestId, DateTimeOffset? from, DateTimeOffset? to, string? cursor, int? limit)
+    {
+        var errors = new ValidationErrors();
+        var pageSize = limit ?? InventoryItemsEndpoints.DefaultPageSize;
+        if (pageSize is < 1 or > InventoryItemsEndpoints.MaxPageSize)
+        {
+            errors.Add("limit", $"must be between 1 and {InventoryItemsEndpoints.MaxPageSize}");
+        }
+
+        long afterSeq = 0;
+        if (!Cursor.TryDecode(cursor, out var position) || (position is not null && !long.TryParse(position, out afterSeq)))
+        {
+            errors.Add("cursor", "is not a cursor this API returned");
+        }
+
+        if (errors.Any)
+        {
+            return MerchantProblems.Validation(errors);
+        }
+
+        using var connection = connections.OpenRead();
+        var filter = new LedgerFilter(Canonical(itemId), Canonical(orderId), requestId, from?.ToUnixTimeMilliseconds(), to?.ToUnixTimeMilliseconds());
+        var entries = LedgerQueries.Page(connection, tenant.InstanceId, filter, afterSeq, pageSize);
+        var next = entries.Count == pageSize ? Cursor.Encode(entries[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null;
+        return TypedResults.Ok(new LedgerPage(entries.Select(View).ToList(), next));
+    }
+
+    private static IResult Order(string orderId, Tenant tenant, SqliteConnectionFactory connections)
+    {
+        using var connection = connections.OpenRead();
+        var entries = LedgerQueries.Page(connection, tenant.InstanceId, new LedgerFilter(OrderId: Canonical(orderId)), 0, MaxEntriesPerOrder);
+        if (entries.Count == 0)
+        {
+            return MerchantProblems.NotFound("The order");
+        }
+
+        var net = entries.GroupBy(e => e.RecordId).Select(g => new NetChange(g.Key, g.Sum(e => e.Delta))).ToList();
+        return TypedResults.Ok(new OrderView(entries[0].OrderId!, entries.Select(View).ToList(), net));
+    }
+
+    internal static LedgerEntryView View(LedgerEntryRow entry) => new(
+        entry.Seq, entry.RecordId, entry.Delta, entry.QuantityAfter, entry.Operation, entry.Reason, entry.OrderId, entry.RequestId,
+        entry.ActorType, entry.ActorId, entry.RestrictFlag, DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedAt));
+
+    private static string? Canonical(string? id) => Guid.TryParse(id, out var guid) ? guid.ToString("D") : id;
+}
