@@ -93,8 +93,10 @@ public static class CsvTransferEndpoints
         {
             var rowErrors = new ValidationErrors();
             var input = ToInput(row.Fields, header!, rowErrors);
-            var record = rowErrors.Any ? null : ItemInputs.NewRecord(tenant.InstanceId, input, settings, "", rowErrors);
-            return new BulkPolicy.Row(row.Line, record, rowErrors);
+
+            // Validated even when a field could not be read, so that every problem of the row is reported at once.
+            var record = ItemInputs.NewRecord(tenant.InstanceId, input, settings, "", rowErrors);
+            return new BulkPolicy.Row(row.Line, rowErrors.Any ? null : record, rowErrors);
         }).ToList();
         return await BulkPolicy.ApplyAsync(rows, allOrNothing, store, tenant, http.RequestAborted).ConfigureAwait(false);
     }

@@ -1,0 +1,3 @@
+using InventoryPlugin.Samples;
+
+return await SamplesCommand.RunAsync(args, Console.Out, Console.Error);
