@@ -1,8 +1,14 @@
 using InventoryPlugin.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+if (ServiceCommands.IsCommand(args))
+{
+    return await ServiceCommands.RunAsync(builder, args, Console.Out);
+}
+
 builder.AddInventoryPlugin();
 
 var app = builder.Build();
 app.UseInventoryPlugin();
-app.Run();
+await app.RunAsync();
+return 0;

@@ -11,18 +11,23 @@ public static class Logging
     /// </summary>
     public static WebApplicationBuilder AddInventoryPluginLogging(this WebApplicationBuilder builder)
     {
-        var configuration = new LoggerConfiguration();
-        if (builder.Configuration.GetSection("Serilog").Exists())
+        // Defaults first; the Serilog section, where present, overrides them.
+        var configuration = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information);
+        var serilog = builder.Configuration.GetSection("Serilog");
+        if (serilog.Exists())
         {
             configuration.ReadFrom.Configuration(
                 builder.Configuration,
                 new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly));
         }
-        else
+
+        // Configured by environment variables alone (no appsettings.json), the service still logs somewhere.
+        if (!serilog.GetSection("WriteTo").Exists())
         {
-            configuration.MinimumLevel.Information()
-                .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
-                .WriteTo.Console();
+            configuration.WriteTo.Console();
         }
 
         builder.Logging.ClearProviders();

@@ -1,4 +1,5 @@
 using InventoryPlugin.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace InventoryPlugin.Merchant;
 
@@ -10,6 +11,8 @@ public static class LedgerEndpoints
     public static void MapLedgerEndpoints(this MerchantRoutes routes)
     {
         routes.Read.MapGet("/ledger", Page).WithTags("Ledger").WithSummary("Ledger entries by item, order, request and time range; cursor paging.");
+        routes.Read.MapGet("/ledger/verify", Verify).WithTags("Ledger")
+            .WithSummary("Recomputes every record's quantity from the ledger and reports any drift.");
         routes.Read.MapGet("/orders/{orderId}", Order).WithTags("Ledger").WithSummary("One order's ledger entries and the net change per record.");
     }
 
@@ -39,6 +42,16 @@ public static class LedgerEndpoints
         var entries = LedgerQueries.Page(connection, tenant.InstanceId, filter, afterSeq, pageSize);
         var next = entries.Count == pageSize ? Cursor.Encode(entries[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null;
         return TypedResults.Ok(new LedgerPage(entries.Select(View).ToList(), next));
+    }
+
+    private static Ok<LedgerVerificationView> Verify(Tenant tenant, SqliteConnectionFactory connections)
+    {
+        using var connection = connections.OpenRead();
+        var report = LedgerVerification.Verify(connection, tenant.InstanceId);
+        return TypedResults.Ok(new LedgerVerificationView(
+            report.Consistent, report.Records, report.Entries,
+            report.Drifts.Select(d => new DriftView(d.RecordId, d.Quantity, d.LedgerSum, d.Drift, d.Entries)).ToList(),
+            report.BrokenEntries.Select(b => new BrokenEntryView(b.Seq, b.RecordId, b.QuantityAfter, b.RunningSum)).ToList()));
     }
 
     private static IResult Order(string orderId, Tenant tenant, SqliteConnectionFactory connections)

@@ -116,4 +116,11 @@ public sealed record NetChange(string ItemId, long Delta);
 
 public sealed record OrderView(string OrderId, IReadOnlyList<LedgerEntryView> Entries, IReadOnlyList<NetChange> NetChanges);
 
+public sealed record DriftView(string ItemId, long Quantity, long LedgerSum, long Drift, long Entries);
+
+public sealed record BrokenEntryView(long Seq, string ItemId, long QuantityAfter, long RunningSum);
+
+/// <summary>The tenant's records recomputed from the ledger; lists hold at most 1000 items each.</summary>
+public sealed record LedgerVerificationView(bool Consistent, long Records, long Entries, IReadOnlyList<DriftView> Drifts, IReadOnlyList<BrokenEntryView> BrokenEntries);
+
 public sealed record SettingsView(string DefaultLocationId, string UnknownItemPolicy);

@@ -1,0 +1,95 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace InventoryPlugin.Storage;
+
+/// <summary>A record whose stored quantity is not what its ledger adds up to.</summary>
+public sealed class RecordDrift
+{
+    public required string InstanceId { get; init; }
+
+    public required string RecordId { get; init; }
+
+    public long Quantity { get; init; }
+
+    public long LedgerSum { get; init; }
+
+    public long Entries { get; init; }
+
+    public long Drift => Quantity - LedgerSum;
+}
+
+/// <summary>A ledger entry whose <c>quantity_after</c> is not the running sum of its record's deltas up to it.</summary>
+public sealed class BrokenLedgerEntry
+{
+    public long Seq { get; init; }
+
+    public required string InstanceId { get; init; }
+
+    public required string RecordId { get; init; }
+
+    public long QuantityAfter { get; init; }
+
+    public long RunningSum { get; init; }
+}
+
+public sealed record LedgerVerificationReport(long Records, long Entries, IReadOnlyList<RecordDrift> Drifts, IReadOnlyList<BrokenLedgerEntry> BrokenEntries)
+{
+    public bool Consistent => Drifts.Count == 0 && BrokenEntries.Count == 0;
+}
+
+/// <summary>
+/// Recomputes every record's quantity from the append-only ledger. Every change the service makes
+/// writes its ledger rows in the same transaction, so any drift means a write bypassed the service
+/// or the file was damaged.
+/// </summary>
+public static class LedgerVerification
+{
+    /// <summary>Most drifts and broken entries listed; the counts above them are always complete.</summary>
+    public const int MaxListed = 1000;
+
+    /// <param name="instanceId">One tenant, or every tenant when null.</param>
+    public static LedgerVerificationReport Verify(SqliteConnection connection, string? instanceId)
+    {
+        // One read transaction: the counts, sums and chains all come from the same snapshot.
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var (records, entries) = connection.QuerySingle<(long, long)>(
+            """
+            SELECT (SELECT COUNT(*) FROM stock_records WHERE @instanceId IS NULL OR instance_id = @instanceId),
+                   (SELECT COUNT(*) FROM ledger WHERE @instanceId IS NULL OR instance_id = @instanceId)
+            """,
+            new { instanceId }, transaction);
+
+        var drifts = connection.Query<RecordDrift>(
+            """
+            SELECT r.instance_id AS InstanceId, r.id AS RecordId, r.quantity AS Quantity,
+                   COALESCE(l.total, 0) AS LedgerSum, COALESCE(l.entries, 0) AS Entries
+            FROM stock_records r
+            LEFT JOIN (SELECT instance_id, record_id, SUM(delta) AS total, COUNT(*) AS entries
+                       FROM ledger
+                       WHERE @instanceId IS NULL OR instance_id = @instanceId
+                       GROUP BY instance_id, record_id) l
+                   ON l.instance_id = r.instance_id AND l.record_id = r.id
+            WHERE (@instanceId IS NULL OR r.instance_id = @instanceId)
+              AND r.quantity <> COALESCE(l.total, 0)
+            ORDER BY r.instance_id, r.id
+            LIMIT @limit
+            """,
+            new { instanceId, limit = MaxListed }, transaction).ToList();
+
+        var broken = connection.Query<BrokenLedgerEntry>(
+            """
+            SELECT Seq, InstanceId, RecordId, QuantityAfter, RunningSum
+            FROM (SELECT seq AS Seq, instance_id AS InstanceId, record_id AS RecordId, quantity_after AS QuantityAfter,
+                         SUM(delta) OVER (PARTITION BY instance_id, record_id ORDER BY seq) AS RunningSum
+                  FROM ledger
+                  WHERE @instanceId IS NULL OR instance_id = @instanceId)
+            WHERE QuantityAfter <> RunningSum
+            ORDER BY Seq
+            LIMIT @limit
+            """,
+            new { instanceId, limit = MaxListed }, transaction).ToList();
+        transaction.Commit();
+        return new LedgerVerificationReport(records, entries, drifts, broken);
+    }
+}
