@@ -9,8 +9,6 @@ namespace InventoryPlugin.Samples;
 /// </summary>
 public sealed record DevelopmentCredentials(RSA PlatformKey, string AppId, byte[] MerchantSigningKey, string MerchantIssuer, string MerchantAudience)
 {
-    public const string DefaultMerchantAudience = "inventory-plugin";
-
     /// <summary>Loads the keys under <paramref name="root"/>/data/dev-keys, making them first if missing (keygen).</summary>
     public static DevelopmentCredentials LoadOrCreate(string root)
     {
@@ -19,7 +17,7 @@ public sealed record DevelopmentCredentials(RSA PlatformKey, string AppId, byte[
         var rsa = RSA.Create();
         rsa.ImportFromPem(File.ReadAllText(Path.Combine(folder, DevelopmentKeys.PrivateKeyFile)));
         var (merchantKey, _) = DevelopmentKeys.LoadOrCreateMerchantSigningKey(root);
-        return new DevelopmentCredentials(rsa, DevelopmentKeys.AppId, Convert.FromBase64String(merchantKey), DevelopmentKeys.MerchantIssuer, DefaultMerchantAudience);
+        return new DevelopmentCredentials(rsa, DevelopmentKeys.AppId, Convert.FromBase64String(merchantKey), DevelopmentKeys.MerchantIssuer, Merchant.MerchantAuthOptions.DefaultAudience);
     }
 
     /// <summary>The repository root (the folder holding InventoryPlugin.sln) above the working directory, else the working directory.</summary>

@@ -12,8 +12,8 @@ public sealed record TokenSpec(
     int ExpiresInSeconds = 300,
     int IssuedSecondsAgo = 0);
 
-/// <summary>One recorded platform request: the decoded <c>data</c> claim plus how its token is made.</summary>
-public sealed record Sample(string Description, string Endpoint, TokenSpec Token, JsonNode? Data)
+/// <summary>One recorded platform request: the decoded <c>data</c> claim plus how its token is made (the platform's way when absent).</summary>
+public sealed record Sample(string Description, string Endpoint, TokenSpec? Token, JsonNode? Data)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

@@ -9,8 +9,9 @@ namespace InventoryPlugin.Samples;
 /// <summary>Signs sample envelopes the way the platform does (or, for the broken samples, the ways it must not).</summary>
 public sealed class SampleSigner(DevelopmentCredentials credentials, string platformIssuer = "wix.com")
 {
-    public string SignPlatform(JsonNode? data, TokenSpec spec)
+    public string SignPlatform(JsonNode? data, TokenSpec? spec)
     {
+        spec ??= new TokenSpec();
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var issuedAt = now - spec.IssuedSecondsAgo;
         var payload = new JsonObject

@@ -7,7 +7,9 @@ public sealed class MerchantAuthOptions
 
     public string Issuer { get; set; } = "";
 
-    public string Audience { get; set; } = "";
+    public const string DefaultAudience = "inventory-plugin";
+
+    public string Audience { get; set; } = DefaultAudience;
 
     /// <summary>A base64 HS256 key (development and simple deployments); ignored when <see cref="Authority"/> is set.</summary>
     public string SigningKey { get; set; } = "";

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Dapper;
 using InventoryPlugin.Hosting;
+using InventoryPlugin.Merchant;
 using InventoryPlugin.Stock;
 using InventoryPlugin.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -65,28 +66,50 @@ public sealed class PluginInstance : IAsyncDisposable
     /// <param name="settings">Configuration on top of the test defaults (keys as in appsettings.json, e.g. "Wix:Issuer").</param>
     public static async Task<PluginInstance> StartAsync(IDictionary<string, string?>? settings = null, RSA? platformKey = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "inventory-plugin-tests", Guid.NewGuid().ToString("N"));
-        System.IO.Directory.CreateDirectory(directory);
         platformKey ??= RSA.Create(2048);
         var merchantKey = RandomNumberGenerator.GetBytes(32);
         var configuration = new Dictionary<string, string?>
         {
             ["Wix:AppId"] = AppId,
             ["Wix:PublicKey"] = platformKey.ExportSubjectPublicKeyInfoPem(),
-            ["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory, "inventory.db")}",
-            ["Http:Urls"] = "http://127.0.0.1:0",
             ["MerchantAuth:SigningKey"] = Convert.ToBase64String(merchantKey),
             ["MerchantAuth:Issuer"] = MerchantIssuer,
             ["MerchantAuth:Audience"] = MerchantAudience,
-            ["Serilog:MinimumLevel:Default"] = "Error",
-            ["Serilog:WriteTo:0:Name"] = "Console",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;
         }
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = directory });
+        return await StartAsync("Testing", configuration,
+            _ => (new PlatformTokens(platformKey, AppId), new MerchantTokens(merchantKey, MerchantIssuer, MerchantAudience)));
+    }
+
+    /// <summary>
+    /// Started the way the README's run command starts it with no configuration: in Development, with the
+    /// platform key pair and merchant signing key it makes under its own <c>data/dev-keys</c>.
+    /// </summary>
+    public static Task<PluginInstance> StartDevelopmentAsync() =>
+        StartAsync("Development", [], directory =>
+        {
+            var platformKey = RSA.Create();
+            platformKey.ImportFromPem(File.ReadAllText(Path.Combine(directory, DevelopmentKeys.Folder, DevelopmentKeys.PrivateKeyFile)));
+            var (merchantKey, _) = DevelopmentKeys.LoadOrCreateMerchantSigningKey(directory);
+            return (new PlatformTokens(platformKey, DevelopmentKeys.AppId),
+                new MerchantTokens(Convert.FromBase64String(merchantKey), DevelopmentKeys.MerchantIssuer, MerchantAuthOptions.DefaultAudience));
+        });
+
+    private static async Task<PluginInstance> StartAsync(string environment, Dictionary<string, string?> configuration,
+        Func<string, (PlatformTokens Platform, MerchantTokens Merchant)> tokens)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "inventory-plugin-tests", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        configuration.TryAdd("Storage:ConnectionString", $"Data Source={Path.Combine(directory, "inventory.db")}");
+        configuration.TryAdd("Http:Urls", "http://127.0.0.1:0");
+        configuration.TryAdd("Serilog:MinimumLevel:Default", "Error");
+        configuration.TryAdd("Serilog:WriteTo:0:Name", "Console");
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment, ContentRootPath = directory });
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.AddInventoryPlugin();
         var logs = new CapturedLogs();
@@ -94,7 +117,8 @@ public sealed class PluginInstance : IAsyncDisposable
         var app = builder.Build();
         app.UseInventoryPlugin();
         await app.StartAsync();
-        return new PluginInstance(app, directory, new PlatformTokens(platformKey, AppId), logs, new MerchantTokens(merchantKey, MerchantIssuer, MerchantAudience));
+        var (platformTokens, merchantTokens) = tokens(directory);
+        return new PluginInstance(app, directory, platformTokens, logs, merchantTokens);
     }
 
     /// <summary>A client of the merchant API for one tenant, with the given scopes.</summary>
