@@ -21,4 +21,7 @@ RUN mkdir -p /data && chown app:app /data
 VOLUME /data
 USER app
 EXPOSE 8080
+# The runtime image has no curl: the service binary probes its own /healthz (exit 0 healthy, 1 not).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["dotnet", "InventoryPlugin.dll", "healthcheck"]
 ENTRYPOINT ["dotnet", "InventoryPlugin.dll"]

@@ -35,12 +35,17 @@ public sealed class Replayer(HttpClient http, SampleSigner signer)
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
-    /// <summary>Seeds, then replays the manifest's steps in order (the first <paramref name="count"/> of them when given).</summary>
-    public async Task<IReadOnlyList<StepResult>> ReplayAsync(string samplesFolder, string? instanceId = null, int? count = null, TextWriter? log = null, CancellationToken cancellationToken = default)
+    /// <summary>Seeds (unless told not to), then replays the manifest's steps in order (the first <paramref name="count"/> of them when given).</summary>
+    public async Task<IReadOnlyList<StepResult>> ReplayAsync(string samplesFolder, string? instanceId = null, int? count = null, TextWriter? log = null,
+        bool seed = true, CancellationToken cancellationToken = default)
     {
         var manifest = Manifest.Load(samplesFolder);
         var tenant = instanceId ?? manifest.InstanceId;
-        await SeedAsync(samplesFolder, manifest, tenant, cancellationToken);
+        if (seed)
+        {
+            await SeedAsync(samplesFolder, manifest, tenant, cancellationToken);
+        }
+
         var results = new List<StepResult>();
         foreach (var step in manifest.Steps.Take(count ?? manifest.Steps.Count))
         {

@@ -8,7 +8,9 @@ public static class SamplesCommand
 
           keygen                                  make (or show) the development keys under data/dev-keys
           sign FILE                               print the signed JWT for a sample
-          replay FILE|DIR --url URL [--tenant ID] seed the manifest's stock, send samples, compare with the manifest
+          replay FILE|DIR --url URL [--tenant ID] [--no-seed]
+                                                  seed the manifest's stock (unless --no-seed), send the
+                                                  samples as the platform would, compare with the manifest
           token --instance ID [--scope SCOPES]    print a merchant API token (default scope: inventory:read inventory:write)
 
         Options: --root DIR  the folder whose data/dev-keys holds the keys (default: the repository root).
@@ -40,21 +42,21 @@ public static class SamplesCommand
                 output.WriteLine(signer.MerchantToken(instance, options.GetValueOrDefault("scope") ?? "inventory:read inventory:write"));
                 return 0;
             case "replay" when positional.Count == 2 && options.TryGetValue("url", out var url):
-                return await ReplayAsync(positional[1], url, options.GetValueOrDefault("tenant"), signer, output);
+                return await ReplayAsync(positional[1], url, options.GetValueOrDefault("tenant"), !options.ContainsKey("no-seed"), signer, output);
             default:
                 error.WriteLine(Usage);
                 return 2;
         }
     }
 
-    private static async Task<int> ReplayAsync(string target, string url, string? tenant, SampleSigner signer, TextWriter output)
+    private static async Task<int> ReplayAsync(string target, string url, string? tenant, bool seed, SampleSigner signer, TextWriter output)
     {
         using var http = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/") };
         var replayer = new Replayer(http, signer);
         IReadOnlyList<StepResult> results;
         if (Directory.Exists(target))
         {
-            results = await replayer.ReplayAsync(target, tenant, log: output);
+            results = await replayer.ReplayAsync(target, tenant, log: output, seed: seed);
         }
         else
         {
@@ -64,7 +66,11 @@ public static class SamplesCommand
             var relative = Path.GetRelativePath(folder, target).Replace('\\', '/');
             var step = manifest.Steps.FirstOrDefault(s => s.Sample == relative)
                 ?? throw new InvalidOperationException($"{relative} is not in {folder}/{Manifest.FileName}.");
-            await replayer.SeedAsync(folder, manifest, tenant ?? manifest.InstanceId);
+            if (seed)
+            {
+                await replayer.SeedAsync(folder, manifest, tenant ?? manifest.InstanceId);
+            }
+
             var (status, body) = await replayer.SendAsync(Sample.Load(target), tenant ?? manifest.InstanceId);
             var result = new StepResult(relative, step.Status, step.Code, status, body);
             output.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {relative}: {status} {body}");
@@ -98,7 +104,8 @@ public static class SamplesCommand
             if (args[i].StartsWith("--", StringComparison.Ordinal))
             {
                 var name = args[i][2..];
-                options[name] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
+                var takesValue = name is not ("no-seed" or "help");
+                options[name] = takesValue && i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
             }
             else
             {
