@@ -40,6 +40,11 @@ public static class EnvelopeParser
     {
         try
         {
+            if (HasUnreadableText(payloadJson.Span))
+            {
+                return new EnvelopeParseResult(null, [new("data", "holds text that is not valid UTF-8, or an escaped lone surrogate")]);
+            }
+
             using var payload = JsonDocument.Parse(payloadJson, StrictJson);
             return Parse(payload.RootElement, operation);
         }
@@ -47,6 +52,38 @@ public static class EnvelopeParser
         {
             return new EnvelopeParseResult(null, [new("data", $"is not valid JSON: {exception.Message}")]);
         }
+    }
+
+    /// <summary>
+    /// JsonDocument checks a string's UTF-8 and its escapes only when the string is read, and then throws
+    /// InvalidOperationException from wherever that happens (a 500). So the text is checked here, up front:
+    /// all of it for UTF-8, and each escaped string or name for its escapes.
+    /// </summary>
+    private static bool HasUnreadableText(ReadOnlySpan<byte> json)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            return true;
+        }
+
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = StrictJson.MaxDepth });
+        while (reader.Read())
+        {
+            if (reader.TokenType is (JsonTokenType.String or JsonTokenType.PropertyName) && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    // Unescaping is where a lone surrogate (\ud800) is found.
+                    _ = reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static EnvelopeParseResult Parse(JsonElement payload, StockOperation operation)

@@ -70,9 +70,9 @@ public sealed class PlatformTokenVerifier
             return TokenVerification.Fail(Describe(result.Exception));
         }
 
-        var skew = _parameters.ClockSkew;
-        if (token.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Iat, out var issuedAt)
-            && DateTimeOffset.FromUnixTimeSeconds(issuedAt) > _clock.GetUtcNow() + skew)
+        // Compared in seconds, so that an iat outside DateTimeOffset's range (years 1 to 9999) is judged, not thrown on.
+        var latestIssuedAt = (_clock.GetUtcNow() + _parameters.ClockSkew).ToUnixTimeSeconds();
+        if (token.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Iat, out var issuedAt) && issuedAt > latestIssuedAt)
         {
             return TokenVerification.Fail("the token's iat is in the future");
         }

@@ -1,4 +1,3 @@
-using Dapper;
 using InventoryPlugin.Stock;
 
 namespace InventoryPlugin.Storage;
@@ -24,7 +23,7 @@ public sealed class StockChangeStore(StoreWriter writer)
             return earlier;
         }
 
-        var settings = StockRecordQueries.LoadSettings(context.Connection, context.Transaction, change.InstanceId);
+        var settings = LoadSettings(context, change.InstanceId);
         var demands = SumDemandPerRecord(context, change, settings);
 
         ChangeOutcome outcome = change.Operation == StockOperation.Decrement && change.Restrict
@@ -49,28 +48,91 @@ public sealed class StockChangeStore(StoreWriter writer)
 
     private static ChangeOutcome? FindEarlierAnswer(WriteContext context, StockChange change)
     {
-        var earlier = context.Connection.QuerySingleOrDefault<(byte[] RequestDigest, long StatusCode, string Body)?>(
+        var command = context.Prepared(
             "SELECT request_digest, status_code, body FROM idempotency WHERE instance_id = @InstanceId AND request_id = @RequestId",
-            new { change.InstanceId, change.RequestId },
-            context.Transaction);
-        if (earlier is not { } answer)
+            "@InstanceId", "@RequestId");
+        command.Parameters[0].Value = change.InstanceId;
+        command.Parameters[1].Value = change.RequestId;
+        using var earlier = command.ExecuteReader();
+        if (!earlier.Read())
         {
             return null;
         }
 
-        return answer.RequestDigest.AsSpan().SequenceEqual(change.RequestDigest)
-            ? new ChangeOutcome.Replayed((int)answer.StatusCode, answer.Body)
+        return ((byte[])earlier.GetValue(0)).AsSpan().SequenceEqual(change.RequestDigest)
+            ? new ChangeOutcome.Replayed((int)earlier.GetInt64(1), earlier.GetString(2))
             : new ChangeOutcome.RequestIdReused();
     }
 
-    private static void RememberAnswer(WriteContext context, StockChange change, StoredResponse response) =>
-        context.Connection.Execute(
+    private static void RememberAnswer(WriteContext context, StockChange change, StoredResponse response)
+    {
+        var command = context.Prepared(
             """
             INSERT INTO idempotency (instance_id, request_id, request_digest, status_code, body, created_at)
             VALUES (@InstanceId, @RequestId, @RequestDigest, @StatusCode, @Body, @CreatedAt)
             """,
-            new { change.InstanceId, change.RequestId, change.RequestDigest, response.StatusCode, response.Body, CreatedAt = context.NowMs },
-            context.Transaction);
+            "@InstanceId", "@RequestId", "@RequestDigest", "@StatusCode", "@Body", "@CreatedAt");
+        var parameters = command.Parameters;
+        parameters[0].Value = change.InstanceId;
+        parameters[1].Value = change.RequestId;
+        parameters[2].Value = change.RequestDigest;
+        parameters[3].Value = response.StatusCode;
+        parameters[4].Value = response.Body;
+        parameters[5].Value = context.NowMs;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The tenant's settings, read exactly as <see cref="StockRecordQueries.LoadSettings"/> reads them.</summary>
+    private static TenantSettings LoadSettings(WriteContext context, string instanceId)
+    {
+        var command = context.Prepared(
+            "SELECT default_location_id, unknown_item_policy FROM tenant_settings WHERE instance_id = @instanceId",
+            "@instanceId");
+        command.Parameters[0].Value = instanceId;
+        string? defaultLocationId = null;
+        string? unknownItemPolicy = null;
+        using (var row = command.ExecuteReader())
+        {
+            if (row.Read())
+            {
+                defaultLocationId = row.IsDBNull(0) ? null : row.GetString(0);
+                unknownItemPolicy = row.IsDBNull(1) ? null : row.GetString(1);
+            }
+        }
+
+        return new TenantSettings(
+            defaultLocationId ?? TenantSettings.FixedDefaultLocationId,
+            Enum.TryParse<UnknownItemPolicy>(unknownItemPolicy, out var policy) ? policy : TenantSettings.Defaults.UnknownItemPolicy);
+    }
+
+    /// <summary>The judged part of a record, as <see cref="StockRecordQueries.FindByKey"/> returns it.</summary>
+    private static StockRecordState? FindByKey(WriteContext context, StockKey key)
+    {
+        var command = context.Prepared(
+            """
+            SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision FROM stock_records
+            WHERE instance_id = @InstanceId AND app_id = @AppId AND catalog_item_id = @CatalogItemId
+              AND variant_key = @VariantKey AND location_id = @LocationId
+            """,
+            "@InstanceId", "@AppId", "@CatalogItemId", "@VariantKey", "@LocationId");
+        var parameters = command.Parameters;
+        parameters[0].Value = key.InstanceId;
+        parameters[1].Value = key.AppId;
+        parameters[2].Value = key.CatalogItemId;
+        parameters[3].Value = key.VariantKey;
+        parameters[4].Value = key.LocationId;
+        using var row = command.ExecuteReader();
+        return row.Read()
+            ? new StockRecordState(
+                row.GetString(0),
+                row.GetInt64(1) != 0,
+                row.GetInt64(2),
+                row.GetInt64(3) != 0,
+                row.GetInt64(4) != 0,
+                row.IsDBNull(5) ? null : row.GetInt64(5),
+                row.GetInt64(6))
+            : null;
+    }
 
     /// <summary>Lines that resolve to the same record are one demand: judged on their sum, changed once.</summary>
     private static List<Demand> SumDemandPerRecord(WriteContext context, StockChange change, TenantSettings settings)
@@ -86,7 +148,7 @@ public sealed class StockChangeStore(StoreWriter writer)
                 continue;
             }
 
-            demand = new Demand(key, line.CatalogReferenceJson, StockRecordQueries.FindByKey(context.Connection, context.Transaction, key)) { Quantity = line.Quantity };
+            demand = new Demand(key, line.CatalogReferenceJson, FindByKey(context, key)) { Quantity = line.Quantity };
             demands.Add(key, demand);
             ordered.Add(demand);
         }
@@ -130,22 +192,43 @@ public sealed class StockChangeStore(StoreWriter writer)
             quantityAfter = UpdateGuarded(context, change, demand.Record, delta);
         }
 
-        new LedgerEntryRow
-        {
-            InstanceId = change.InstanceId,
-            RecordId = recordId,
-            Delta = delta,
-            QuantityAfter = quantityAfter,
-            Operation = change.Operation.ToString().ToUpperInvariant(),
-            Reason = change.Reason,
-            OrderId = change.OrderId,
-            RequestId = change.RequestId,
-            ActorType = change.Actor.Type,
-            ActorId = change.Actor.Id,
-            RestrictFlag = change.Operation == StockOperation.Decrement ? change.Restrict : null,
-            CreatedAt = context.NowMs,
-        }.Append(context);
+        AppendLedger(context, change, recordId, delta, quantityAfter);
     }
+
+    /// <summary>The ledger entry of one change: the row <see cref="LedgerEntryRow.Append"/> writes, through a prepared command.</summary>
+    private static void AppendLedger(WriteContext context, StockChange change, string recordId, long delta, long quantityAfter)
+    {
+        var command = context.Prepared(
+            """
+            INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, reason, order_id,
+                                request_id, actor_type, actor_id, restrict_flag, created_at)
+            VALUES (@InstanceId, @RecordId, @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
+                    @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt)
+            """,
+            "@InstanceId", "@RecordId", "@Delta", "@QuantityAfter", "@Operation", "@Reason", "@OrderId",
+            "@RequestId", "@ActorType", "@ActorId", "@RestrictFlag", "@CreatedAt");
+        var parameters = command.Parameters;
+        parameters[0].Value = change.InstanceId;
+        parameters[1].Value = recordId;
+        parameters[2].Value = delta;
+        parameters[3].Value = quantityAfter;
+        parameters[4].Value = OperationName(change.Operation);
+        parameters[5].Value = (object?)change.Reason ?? DBNull.Value;
+        parameters[6].Value = change.OrderId;
+        parameters[7].Value = (object?)change.RequestId ?? DBNull.Value;
+        parameters[8].Value = change.Actor.Type;
+        parameters[9].Value = (object?)change.Actor.Id ?? DBNull.Value;
+        parameters[10].Value = change.Operation == StockOperation.Decrement ? change.Restrict : DBNull.Value;
+        parameters[11].Value = context.NowMs;
+        command.ExecuteNonQuery();
+    }
+
+    private static string OperationName(StockOperation operation) => operation switch
+    {
+        StockOperation.Decrement => "DECREMENT",
+        StockOperation.Increment => "INCREMENT",
+        _ => operation.ToString().ToUpperInvariant(),
+    };
 
     /// <summary>
     /// The update is guarded twice: by the revision that was judged, and, for a restricted decrement,
@@ -156,15 +239,21 @@ public sealed class StockChangeStore(StoreWriter writer)
         var floor = change.Operation == StockOperation.Decrement && change.Restrict && record.TrackQuantity
             ? StockRules.Floor(record)
             : null;
-        var quantityAfter = context.Connection.QuerySingleOrDefault<long?>(
+        var command = context.Prepared(
             """
             UPDATE stock_records
             SET quantity = quantity + @delta, revision = revision + 1, updated_at = @now
             WHERE id = @id AND revision = @revision AND (@floor IS NULL OR quantity + @delta >= @floor)
             RETURNING quantity
             """,
-            new { id = record.Id, revision = record.Revision, delta, floor, now = context.NowMs },
-            context.Transaction);
+            "@id", "@revision", "@delta", "@floor", "@now");
+        var parameters = command.Parameters;
+        parameters[0].Value = record.Id;
+        parameters[1].Value = record.Revision;
+        parameters[2].Value = delta;
+        parameters[3].Value = (object?)floor ?? DBNull.Value;
+        parameters[4].Value = context.NowMs;
+        var quantityAfter = command.ExecuteScalar() as long?;
         return quantityAfter ?? throw new InvalidOperationException(
             $"Stock record {record.Id} changed between judging and updating; the request was rolled back.");
     }
@@ -172,15 +261,24 @@ public sealed class StockChangeStore(StoreWriter writer)
     private static (string Id, long Quantity) CreateAutomatically(WriteContext context, StockKey key, long delta)
     {
         var id = Guid.CreateVersion7().ToString();
-        context.Connection.Execute(
+        var command = context.Prepared(
             """
             INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
                                        track_quantity, quantity, in_stock, auto_created, revision, created_at, updated_at)
             VALUES (@id, @InstanceId, @AppId, @CatalogItemId, @VariantKey, @LocationId,
                     1, @delta, 0, 1, 1, @now, @now)
             """,
-            new { id, key.InstanceId, key.AppId, key.CatalogItemId, key.VariantKey, key.LocationId, delta, now = context.NowMs },
-            context.Transaction);
+            "@id", "@InstanceId", "@AppId", "@CatalogItemId", "@VariantKey", "@LocationId", "@delta", "@now");
+        var parameters = command.Parameters;
+        parameters[0].Value = id;
+        parameters[1].Value = key.InstanceId;
+        parameters[2].Value = key.AppId;
+        parameters[3].Value = key.CatalogItemId;
+        parameters[4].Value = key.VariantKey;
+        parameters[5].Value = key.LocationId;
+        parameters[6].Value = delta;
+        parameters[7].Value = context.NowMs;
+        command.ExecuteNonQuery();
         return (id, delta);
     }
 

@@ -5,7 +5,62 @@ using Microsoft.Extensions.Options;
 namespace InventoryPlugin.Storage;
 
 /// <summary>The open transaction a write runs in, inside its own savepoint.</summary>
-public sealed record WriteContext(SqliteConnection Connection, SqliteTransaction Transaction, long NowMs);
+public sealed record WriteContext(SqliteConnection Connection, SqliteTransaction Transaction, long NowMs)
+{
+    internal PreparedCommands? Commands { get; init; }
+
+    /// <summary>
+    /// A command for <paramref name="sql"/> that is prepared once on the writer's connection and reused
+    /// by every later write, so SQLite parses the statement once instead of once per request. Its
+    /// parameters are created once, in the order named; the caller sets their values before executing.
+    /// </summary>
+    public SqliteCommand Prepared(string sql, params ReadOnlySpan<string> parameterNames)
+    {
+        var commands = Commands ?? throw new InvalidOperationException("Only the store writer's contexts keep prepared commands.");
+        var command = commands.Get(Connection, sql, parameterNames);
+        command.Transaction = Transaction;
+        return command;
+    }
+}
+
+/// <summary>The writer connection's reusable commands, by SQL text; cleared (and disposed) with that connection.</summary>
+internal sealed class PreparedCommands
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public SqliteCommand Get(SqliteConnection connection, string sql, ReadOnlySpan<string> parameterNames)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Create(connection, sql, parameterNames);
+            _commands.Add(sql, command);
+        }
+
+        return command;
+    }
+
+    private static SqliteCommand Create(SqliteConnection connection, string sql, ReadOnlySpan<string> parameterNames)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameterNames)
+        {
+            command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+        }
+
+        return command;
+    }
+
+    public void Clear()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+    }
+}
 
 /// <summary>
 /// The only writer of the database. Every change goes through one queue, drained by one
@@ -17,17 +72,28 @@ public sealed record WriteContext(SqliteConnection Connection, SqliteTransaction
 /// runs each in its own savepoint inside one <c>BEGIN IMMEDIATE</c> transaction, commits once, and
 /// only then completes their tasks. A write that throws is rolled back to its savepoint and fails
 /// alone; a failed commit fails every write of the batch, none of which is then in the database.
-/// A caller therefore sees success only for a write that is durable.
+/// A caller therefore sees success only for a write that is durable. The writer's statements are
+/// prepared once (<see cref="WriteContext.Prepared"/>), and WAL checkpoints run mostly beside it,
+/// on a connection of their own, rather than inside the commits requests wait for.
 /// </remarks>
 public sealed partial class StoreWriter : IHostedService, IDisposable
 {
+    /// <summary>WAL frames (pages, 4 KiB each) at which the writer checkpoints itself: 32 MiB.</summary>
+    private const int WriterCheckpointFrames = 8192;
+
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(50);
+
     private readonly SqliteConnectionFactory _connections;
     private readonly ILogger<StoreWriter> _logger;
     private readonly TimeProvider _clock;
     private readonly int _maxBatchSize;
     private readonly Channel<WriteJob> _queue;
+    private readonly PreparedCommands _commands = new();
+    private readonly SemaphoreSlim _committed = new(0, 1);
+    private readonly CancellationTokenSource _stopping = new();
     private SqliteConnection? _connection;
     private Task? _loop;
+    private Task? _checkpoints;
 
     public StoreWriter(SqliteConnectionFactory connections, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StoreWriter> logger)
     {
@@ -59,11 +125,12 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _connection = _connections.OpenWriter();
+        _connection = OpenWriter();
         Migrator.Migrate(_connection);
         IsReady = true;
         LogStarted(_connections.DatabasePath, Migrator.LatestVersion, _maxBatchSize);
         _loop = Task.Run(RunAsync, CancellationToken.None);
+        _checkpoints = Task.Run(CheckpointAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -76,13 +143,74 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
             await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_checkpoints is not null)
+        {
+            await _checkpoints.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         IsReady = false;
     }
 
     public void Dispose()
     {
         _queue.Writer.TryComplete();
-        _connection?.Dispose();
+        _stopping.Cancel();
+        CloseConnection();
+    }
+
+    /// <summary>
+    /// The writer's connection. It checkpoints the WAL itself only once it holds
+    /// <see cref="WriterCheckpointFrames"/> frames; by then the background checkpointer has copied
+    /// nearly all of them, so that checkpoint is short, and it lets the WAL start over from its beginning.
+    /// </summary>
+    private SqliteConnection OpenWriter()
+    {
+        var connection = _connections.OpenWriter();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA wal_autocheckpoint = {WriterCheckpointFrames};";
+        command.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>
+    /// Copies committed WAL frames into the database file on a connection of its own, beside the
+    /// writer (a PASSIVE checkpoint never blocks it): the copying and the database file's fsync stay
+    /// off the path every request waits on. Commits themselves are unchanged: durable in the WAL
+    /// (synchronous=FULL) before any caller is answered.
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        try
+        {
+            using var connection = _connections.OpenWriter();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            while (true)
+            {
+                await _committed.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                try
+                {
+                    command.ExecuteNonQuery();
+                }
+                catch (SqliteException exception)
+                {
+                    // The writer's own checkpoint remains the backstop; try again after the pause.
+                    LogCheckpointFailed(exception);
+                }
+
+                // Let frames accumulate: a page rewritten by many commits is then copied once.
+                await Task.Delay(CheckpointInterval, _stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        catch (Exception exception) when (exception is SqliteException or IOException)
+        {
+            LogCheckpointFailed(exception);
+        }
     }
 
     private async Task RunAsync()
@@ -104,27 +232,36 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
     {
         try
         {
-            var connection = _connection ??= _connections.OpenWriter();
+            var connection = _connection ??= OpenWriter();
             using var transaction = connection.BeginTransaction();
-            var context = new WriteContext(connection, transaction, _clock.GetUtcNow().ToUnixTimeMilliseconds());
+            var context = new WriteContext(connection, transaction, _clock.GetUtcNow().ToUnixTimeMilliseconds()) { Commands = _commands };
+            // What SqliteTransaction.Save/Rollback/Release run, prepared once instead of parsed per write.
+            var save = context.Prepared("SAVEPOINT job");
+            var release = context.Prepared("RELEASE SAVEPOINT job");
+            var rollback = context.Prepared("ROLLBACK TO SAVEPOINT job");
             foreach (var job in batch)
             {
-                transaction.Save("job");
+                save.ExecuteNonQuery();
                 try
                 {
                     job.Run(context);
-                    transaction.Release("job");
+                    release.ExecuteNonQuery();
                 }
                 catch (Exception exception) when (exception is not SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_FULL or SQLitePCL.raw.SQLITE_IOERR })
                 {
-                    transaction.Rollback("job");
-                    transaction.Release("job");
+                    rollback.ExecuteNonQuery();
+                    release.ExecuteNonQuery();
                     job.Fail(exception);
                     LogWriteFailed(exception);
                 }
             }
 
             transaction.Commit();
+            if (_committed.CurrentCount == 0)
+            {
+                // Wake the checkpointer (only this thread releases, so the count never exceeds 1).
+                _committed.Release();
+            }
         }
         catch (Exception exception)
         {
@@ -135,8 +272,7 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
                 job.Fail(exception);
             }
 
-            _connection?.Dispose();
-            _connection = null;
+            CloseConnection();
             return;
         }
 
@@ -146,11 +282,21 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
         }
     }
 
+    private void CloseConnection()
+    {
+        _commands.Clear();
+        _connection?.Dispose();
+        _connection = null;
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Store open at {DatabasePath}, schema version {SchemaVersion}, group commit up to {MaxBatchSize} requests")]
     private partial void LogStarted(string databasePath, int schemaVersion, int maxBatchSize);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A write failed and was rolled back alone")]
     private partial void LogWriteFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A background WAL checkpoint failed; the writer's own checkpoint remains the backstop")]
+    private partial void LogCheckpointFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A batch of {BatchSize} writes failed to commit; none was applied")]
     private partial void LogBatchFailed(Exception exception, int batchSize);

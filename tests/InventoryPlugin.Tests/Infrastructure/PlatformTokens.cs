@@ -32,6 +32,17 @@ public sealed class PlatformTokens(RSA key, string appId, string issuer = "wix.c
         return SignRs256(head, payload, Key);
     }
 
+    /// <summary>
+    /// Signs a payload given as raw bytes, exactly as they are: for payloads a <see cref="JsonObject"/>
+    /// cannot hold (duplicate keys, lone surrogate escapes, invalid UTF-8, broken JSON).
+    /// </summary>
+    public string SignPayload(byte[] payload, JsonObject? header = null)
+    {
+        var input = Base64UrlEncoder.Encode((header ?? new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT" }).ToJsonString()) + "." + Base64UrlEncoder.Encode(payload);
+        var signature = Key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return input + "." + Base64UrlEncoder.Encode(signature);
+    }
+
     public static string SignRs256(JsonObject header, JsonObject payload, RSA key)
     {
         var input = SigningInput(header, payload);

@@ -1,0 +1,149 @@
+using System.Globalization;
+
+namespace InventoryPlugin.Bench;
+
+/// <summary>The command line: how long, how often, which scenarios, where the table goes.</summary>
+public sealed class BenchOptions
+{
+    public const string Usage = """
+        dotnet run -c Release --project bench/InventoryPlugin.Bench -- [options]
+
+          --duration S          measured seconds per service run (default 8; --quick: 2)
+          --warmup S            unmeasured seconds before each service window, so the JIT has settled
+                                (default 5; --quick: 2); the in-process ceiling warms up for at most 2 s
+          --runs N              runs of every scenario and connection count; the table shows medians (default 3; --quick: 1)
+          --scenarios a,b,c,d   which scenarios (default all)
+          --connections 16,64   concurrent connections (default 16,64)
+          --ceiling-duration S  measured seconds of each in-process ceiling run (default 5; --quick: 2)
+          --output PATH         where the markdown goes besides stdout (default bench/results/latest.md;
+                                --quick: nowhere unless given; "-" for nowhere)
+          --quick               a smoke run: short windows, one run, small request pools
+          --no-build            use the existing Release build of src/InventoryPlugin
+          --ceiling-only        only the in-process ceiling (for profiling the store)
+        """;
+
+    public double DurationSeconds { get; private set; } = 8;
+
+    public double WarmupSeconds { get; private set; } = 5;
+
+    /// <summary>The ceiling runs in this process, whose code is already warm after its first run.</summary>
+    public double CeilingWarmupSeconds => Math.Min(WarmupSeconds, 2);
+
+    public int Runs { get; private set; } = 3;
+
+    public IReadOnlyList<string> Scenarios { get; private set; } = ["a", "b", "c", "d"];
+
+    public IReadOnlyList<int> Connections { get; private set; } = [16, 64];
+
+    public double CeilingDurationSeconds { get; private set; } = 5;
+
+    public string? Output { get; private set; }
+
+    public bool Quick { get; private set; }
+
+    public bool Build { get; private set; } = true;
+
+    public bool CeilingOnly { get; private set; }
+
+    /// <summary>The parsed options, or <c>null</c> (after printing why) when the command line is wrong.</summary>
+    public static BenchOptions? Parse(string[] args, string repositoryRoot, TextWriter error)
+    {
+        var options = new BenchOptions();
+        var given = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    options.Quick = true;
+                    break;
+                case "--no-build":
+                    options.Build = false;
+                    break;
+                case "--ceiling-only":
+                    options.CeilingOnly = true;
+                    break;
+                case "-h" or "--help":
+                    error.WriteLine(Usage);
+                    return null;
+                case var name when name.StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length:
+                    given[name] = args[++i];
+                    break;
+                default:
+                    error.WriteLine($"Unknown or incomplete option '{args[i]}'.");
+                    error.WriteLine(Usage);
+                    return null;
+            }
+        }
+
+        if (options.Quick)
+        {
+            options.DurationSeconds = 2;
+            options.WarmupSeconds = 2;
+            options.Runs = 1;
+            options.CeilingDurationSeconds = 2;
+        }
+        else
+        {
+            options.Output = Path.Combine(repositoryRoot, "bench", "results", "latest.md");
+        }
+
+        try
+        {
+            foreach (var (name, value) in given)
+            {
+                switch (name)
+                {
+                    case "--duration":
+                        options.DurationSeconds = Positive(value, name);
+                        break;
+                    case "--warmup":
+                        options.WarmupSeconds = double.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--runs":
+                        options.Runs = (int)Positive(value, name);
+                        break;
+                    case "--ceiling-duration":
+                        options.CeilingDurationSeconds = Positive(value, name);
+                        break;
+                    case "--scenarios":
+                        options.Scenarios = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                            .Select(s => s.ToLowerInvariant())
+                            .Distinct(StringComparer.Ordinal)
+                            .ToList();
+                        if (options.Scenarios.Count == 0 || options.Scenarios.Any(s => Scenario.Find(s) is null))
+                        {
+                            throw new FormatException($"--scenarios takes a comma-separated list of {string.Join(",", Scenario.All.Select(s => s.Id))}.");
+                        }
+
+                        break;
+                    case "--connections":
+                        options.Connections = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                            .Select(c => (int)Positive(c, name))
+                            .Distinct()
+                            .Order()
+                            .ToList();
+                        break;
+                    case "--output":
+                        options.Output = value == "-" ? null : Path.GetFullPath(value);
+                        break;
+                    default:
+                        throw new FormatException($"Unknown option '{name}'.");
+                }
+            }
+        }
+        catch (FormatException exception)
+        {
+            error.WriteLine(exception.Message);
+            error.WriteLine(Usage);
+            return null;
+        }
+
+        return options;
+    }
+
+    private static double Positive(string value, string name) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > 0
+            ? number
+            : throw new FormatException($"{name} takes a positive number, not '{value}'.");
+}

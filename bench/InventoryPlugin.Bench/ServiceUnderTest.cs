@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+
+namespace InventoryPlugin.Bench;
+
+/// <summary>
+/// The Release build of the service as its own process on a loopback port, with a fresh database in
+/// a temporary folder, configured only by environment variables. Disposing it kills that process
+/// (by its id) and deletes the folder.
+/// </summary>
+public sealed class ServiceUnderTest : IAsyncDisposable
+{
+    /// <summary>Set on every service the bench starts, and stated in the results.</summary>
+    public const string LoggingNote = "Serilog minimum level Warning (Serilog__MinimumLevel__Default): no per-request log lines";
+
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly Lock _logLock = new();
+    private bool _logClosed;
+
+    private ServiceUnderTest(Process process, string directory, Uri baseAddress, StreamWriter log)
+    {
+        _process = process;
+        Directory = directory;
+        BaseAddress = baseAddress;
+        _log = log;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string Directory { get; }
+
+    public int Pid => _process.Id;
+
+    public string LogPath => Path.Combine(Directory, "service.log");
+
+    public static string DllPath(string repositoryRoot) =>
+        Path.Combine(repositoryRoot, "src", "InventoryPlugin", "bin", "Release", "net10.0", "InventoryPlugin.dll");
+
+    /// <summary><c>dotnet build -c Release</c> of the service project.</summary>
+    public static async Task BuildAsync(string repositoryRoot, TextWriter output)
+    {
+        var info = new ProcessStartInfo("dotnet", ["build", Path.Combine(repositoryRoot, "src", "InventoryPlugin"), "-c", "Release", "-v", "q", "-nologo"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = repositoryRoot,
+        };
+        using var build = Process.Start(info) ?? throw new InvalidOperationException("dotnet build did not start.");
+        var stdout = build.StandardOutput.ReadToEndAsync();
+        var stderr = build.StandardError.ReadToEndAsync();
+        await build.WaitForExitAsync().ConfigureAwait(false);
+        if (build.ExitCode != 0)
+        {
+            output.WriteLine(await stdout.ConfigureAwait(false));
+            output.WriteLine(await stderr.ConfigureAwait(false));
+            throw new InvalidOperationException($"dotnet build -c Release of src/InventoryPlugin failed with exit code {build.ExitCode}.");
+        }
+    }
+
+    public static async Task<ServiceUnderTest> StartAsync(string repositoryRoot, BenchIdentity identity, int maxBatchSize)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "inventory-plugin-bench", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        var info = new ProcessStartInfo("dotnet", [DllPath(repositoryRoot)])
+        {
+            // The repository root, as in production (README): its appsettings.json, overridden below.
+            WorkingDirectory = repositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var environment = info.Environment;
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        environment["DOTNET_ENVIRONMENT"] = "Production";
+        environment["Wix__AppId"] = BenchIdentity.AppId;
+        environment["Wix__PublicKey"] = identity.PublicKeyForEnvironment;
+        environment["Wix__Issuer"] = BenchIdentity.PlatformIssuer;
+        environment["MerchantAuth__SigningKey"] = Convert.ToBase64String(identity.MerchantKey);
+        environment["MerchantAuth__Issuer"] = BenchIdentity.MerchantIssuer;
+        environment["MerchantAuth__Audience"] = BenchIdentity.MerchantAudience;
+        environment["MerchantAuth__Authority"] = "";
+        environment["Storage__ConnectionString"] = $"Data Source={Path.Combine(directory, "inventory.db")}";
+        environment["Storage__MaxBatchSize"] = maxBatchSize.ToString(CultureInfo.InvariantCulture);
+        environment["Http__Urls"] = baseAddress.ToString().TrimEnd('/');
+        environment["Http__PathBase"] = "";
+        environment["Serilog__MinimumLevel__Default"] = "Warning";
+        environment["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Warning";
+        environment.Remove("ASPNETCORE_URLS");
+        environment.Remove("ASPNETCORE_HTTP_PORTS");
+
+        var log = new StreamWriter(Path.Combine(directory, "service.log"), append: false, Encoding.UTF8) { AutoFlush = true };
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var service = new ServiceUnderTest(process, directory, baseAddress, log);
+        process.OutputDataReceived += (_, e) => service.Log(e.Data);
+        process.ErrorDataReceived += (_, e) => service.Log(e.Data);
+        if (!process.Start())
+        {
+            throw new InvalidOperationException("The service process did not start.");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await service.WaitReadyAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+        catch
+        {
+            await service.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return service;
+    }
+
+    /// <summary>Creates the scenario's records through the merchant API's bulk upsert, 1,000 per call.</summary>
+    public async Task SeedAsync(BenchIdentity identity, IReadOnlyList<(string CatalogItemId, long Quantity)> records)
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", identity.MintMerchantToken());
+        foreach (var chunk in records.Chunk(1000))
+        {
+            var body = BenchIdentity.Json(w =>
+            {
+                w.WriteStartArray("items");
+                foreach (var (catalogItemId, quantity) in chunk)
+                {
+                    w.WriteStartObject();
+                    w.WriteStartObject("catalogReference");
+                    w.WriteString("appId", BenchIdentity.StoresAppId);
+                    w.WriteString("catalogItemId", catalogItemId);
+                    w.WriteEndObject();
+                    w.WriteNumber("quantity", quantity);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            });
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await client.PostAsync(new Uri("/api/v1/inventory-items/bulk-upsert", UriKind.Relative), content).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                var answer = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+                throw new InvalidOperationException($"Seeding failed: {(int)response.StatusCode} {answer[..Math.Min(answer.Length, 500)]}");
+            }
+        }
+    }
+
+    public double PeakRssMegabytes() => ProcStats.StatusMegabytes(Pid, "VmHWM");
+
+    /// <summary>The last lines the service wrote (warnings and errors only, at the bench's log level).</summary>
+    public string LogTail(int lines = 20)
+    {
+        lock (_logLock)
+        {
+            _log.Flush();
+        }
+
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return string.Join('\n', all.TakeLast(lines));
+    }
+
+    public int LogLineCount()
+    {
+        lock (_logLock)
+        {
+            _log.Flush();
+        }
+
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var count = 0;
+        while (reader.ReadLine() is not null)
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or TimeoutException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+        lock (_logLock)
+        {
+            _logClosed = true;
+            _log.Dispose();
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS to clean up with the rest of the temp folder.
+        }
+    }
+
+    private async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The service exited with code {_process.ExitCode} before it was ready:\n{LogTail()}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/readyz", UriKind.Relative)).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"The service was not ready within {timeout.TotalSeconds} s:\n{LogTail()}");
+    }
+
+    private void Log(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_logLock)
+        {
+            if (!_logClosed)
+            {
+                _log.WriteLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
