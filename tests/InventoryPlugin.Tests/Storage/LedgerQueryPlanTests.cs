@@ -1,0 +1,70 @@
+using InventoryPlugin.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace InventoryPlugin.Tests.Storage;
+
+/// <summary>
+/// Every ledger page is served by an index that matches its filter: no scan of the tenant's ledger,
+/// no sort of it. A ledger grows without end, so a plan that sorts it is a slow page waiting to happen.
+/// </summary>
+public sealed class LedgerQueryPlanTests
+{
+    private string _directory = null!;
+    private SqliteConnection _connection = null!;
+
+    [OneTimeSetUp]
+    public void CreateDatabase()
+    {
+        _directory = Directory.CreateTempSubdirectory("ledger-plan-").FullName;
+        _connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "inventory.db")};Pooling=False");
+        _connection.Open();
+        Migrator.Migrate(_connection);
+    }
+
+    [OneTimeTearDown]
+    public void DeleteDatabase()
+    {
+        _connection.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static IEnumerable<TestCaseData> Filters()
+    {
+        yield return new TestCaseData(new LedgerFilter(), "ledger_by_tenant").SetName("no filter");
+        yield return new TestCaseData(new LedgerFilter(OrderId: "o"), "ledger_by_order").SetName("order");
+        yield return new TestCaseData(new LedgerFilter(RecordId: "r"), "ledger_by_record").SetName("record");
+        yield return new TestCaseData(new LedgerFilter(RequestId: "q"), "ledger_by_request").SetName("request");
+        yield return new TestCaseData(new LedgerFilter(RecordId: "r", OrderId: "o"), "ledger_by_order").SetName("record and order");
+        yield return new TestCaseData(new LedgerFilter(From: 1, To: 2), "ledger_by_tenant").SetName("time range");
+    }
+
+    [TestCaseSource(nameof(Filters))]
+    public void A_page_searches_the_index_of_its_filter_and_sorts_nothing(LedgerFilter filter, string index)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + LedgerQueries.PageSql(filter);
+        foreach (var name in new[] { "@instanceId", "@afterSeq", "@recordId", "@orderId", "@requestId", "@from", "@to", "@limit" })
+        {
+            command.Parameters.AddWithValue(name, DBNull.Value);
+        }
+
+        var plan = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.That(plan, Is.EqualTo(new[] { $"SEARCH ledger USING INDEX {index} ({Key(index)})" }), string.Join(" | ", plan));
+    }
+
+    private static string Key(string index) => index switch
+    {
+        "ledger_by_order" => "instance_id=? AND order_id=? AND seq>?",
+        "ledger_by_record" => "instance_id=? AND record_id=? AND seq>?",
+        "ledger_by_request" => "instance_id=? AND request_id=? AND rowid>?",
+        _ => "instance_id=? AND seq>?",
+    };
+}
