@@ -7,4 +7,9 @@ public sealed record TenantSettings(string DefaultLocationId, UnknownItemPolicy 
     public const string FixedDefaultLocationId = "00000000-0000-0000-0000-000000000000";
 
     public static readonly TenantSettings Defaults = new(FixedDefaultLocationId, UnknownItemPolicy.Reject);
+
+    /// <summary>Settings as stored: a column left null (or a policy this version does not know) keeps its default.</summary>
+    public static TenantSettings FromStored(string? defaultLocationId, string? unknownItemPolicy) => new(
+        defaultLocationId ?? Defaults.DefaultLocationId,
+        Enum.TryParse<UnknownItemPolicy>(unknownItemPolicy, out var policy) ? policy : Defaults.UnknownItemPolicy);
 }

@@ -1,5 +1,3 @@
-using Dapper;
-
 namespace InventoryPlugin.Storage;
 
 /// <summary>One appended ledger entry. Every change to a record, from any source, writes exactly one.</summary>
@@ -33,14 +31,31 @@ public sealed record LedgerEntryRow
 
     public required long CreatedAt { get; init; }
 
-    public void Append(WriteContext context) =>
-        context.Connection.Execute(
+    /// <summary>Appends this entry in the writer's transaction, through a prepared command.</summary>
+    public void Append(WriteContext context)
+    {
+        var command = context.Prepared(
             """
             INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, reason, order_id,
                                 request_id, actor_type, actor_id, restrict_flag, created_at)
             VALUES (@InstanceId, @RecordId, @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
                     @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt)
             """,
-            this,
-            context.Transaction);
+            "@InstanceId", "@RecordId", "@Delta", "@QuantityAfter", "@Operation", "@Reason", "@OrderId",
+            "@RequestId", "@ActorType", "@ActorId", "@RestrictFlag", "@CreatedAt");
+        var parameters = command.Parameters;
+        parameters[0].Value = InstanceId;
+        parameters[1].Value = RecordId;
+        parameters[2].Value = Delta;
+        parameters[3].Value = QuantityAfter;
+        parameters[4].Value = Operation;
+        parameters[5].Value = (object?)Reason ?? DBNull.Value;
+        parameters[6].Value = (object?)OrderId ?? DBNull.Value;
+        parameters[7].Value = (object?)RequestId ?? DBNull.Value;
+        parameters[8].Value = ActorType;
+        parameters[9].Value = (object?)ActorId ?? DBNull.Value;
+        parameters[10].Value = (object?)RestrictFlag ?? DBNull.Value;
+        parameters[11].Value = CreatedAt;
+        command.ExecuteNonQuery();
+    }
 }

@@ -23,7 +23,7 @@ public sealed class StockChangeStore(StoreWriter writer)
             return earlier;
         }
 
-        var settings = LoadSettings(context, change.InstanceId);
+        var settings = StockRecordQueries.LoadSettings(context, change.InstanceId);
         var demands = SumDemandPerRecord(context, change, settings);
 
         ChangeOutcome outcome = change.Operation == StockOperation.Decrement && change.Restrict
@@ -82,58 +82,6 @@ public sealed class StockChangeStore(StoreWriter writer)
         command.ExecuteNonQuery();
     }
 
-    /// <summary>The tenant's settings, read exactly as <see cref="StockRecordQueries.LoadSettings"/> reads them.</summary>
-    private static TenantSettings LoadSettings(WriteContext context, string instanceId)
-    {
-        var command = context.Prepared(
-            "SELECT default_location_id, unknown_item_policy FROM tenant_settings WHERE instance_id = @instanceId",
-            "@instanceId");
-        command.Parameters[0].Value = instanceId;
-        string? defaultLocationId = null;
-        string? unknownItemPolicy = null;
-        using (var row = command.ExecuteReader())
-        {
-            if (row.Read())
-            {
-                defaultLocationId = row.IsDBNull(0) ? null : row.GetString(0);
-                unknownItemPolicy = row.IsDBNull(1) ? null : row.GetString(1);
-            }
-        }
-
-        return new TenantSettings(
-            defaultLocationId ?? TenantSettings.FixedDefaultLocationId,
-            Enum.TryParse<UnknownItemPolicy>(unknownItemPolicy, out var policy) ? policy : TenantSettings.Defaults.UnknownItemPolicy);
-    }
-
-    /// <summary>The judged part of a record, as <see cref="StockRecordQueries.FindByKey"/> returns it.</summary>
-    private static StockRecordState? FindByKey(WriteContext context, StockKey key)
-    {
-        var command = context.Prepared(
-            """
-            SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision FROM stock_records
-            WHERE instance_id = @InstanceId AND app_id = @AppId AND catalog_item_id = @CatalogItemId
-              AND variant_key = @VariantKey AND location_id = @LocationId
-            """,
-            "@InstanceId", "@AppId", "@CatalogItemId", "@VariantKey", "@LocationId");
-        var parameters = command.Parameters;
-        parameters[0].Value = key.InstanceId;
-        parameters[1].Value = key.AppId;
-        parameters[2].Value = key.CatalogItemId;
-        parameters[3].Value = key.VariantKey;
-        parameters[4].Value = key.LocationId;
-        using var row = command.ExecuteReader();
-        return row.Read()
-            ? new StockRecordState(
-                row.GetString(0),
-                row.GetInt64(1) != 0,
-                row.GetInt64(2),
-                row.GetInt64(3) != 0,
-                row.GetInt64(4) != 0,
-                row.IsDBNull(5) ? null : row.GetInt64(5),
-                row.GetInt64(6))
-            : null;
-    }
-
     /// <summary>Lines that resolve to the same record are one demand: judged on their sum, changed once.</summary>
     private static List<Demand> SumDemandPerRecord(WriteContext context, StockChange change, TenantSettings settings)
     {
@@ -148,7 +96,7 @@ public sealed class StockChangeStore(StoreWriter writer)
                 continue;
             }
 
-            demand = new Demand(key, line.CatalogReferenceJson, FindByKey(context, key)) { Quantity = line.Quantity };
+            demand = new Demand(key, line.CatalogReferenceJson, StockRecordQueries.FindStateByKey(context, key)) { Quantity = line.Quantity };
             demands.Add(key, demand);
             ordered.Add(demand);
         }
@@ -195,33 +143,22 @@ public sealed class StockChangeStore(StoreWriter writer)
         AppendLedger(context, change, recordId, delta, quantityAfter);
     }
 
-    /// <summary>The ledger entry of one change: the row <see cref="LedgerEntryRow.Append"/> writes, through a prepared command.</summary>
-    private static void AppendLedger(WriteContext context, StockChange change, string recordId, long delta, long quantityAfter)
-    {
-        var command = context.Prepared(
-            """
-            INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, reason, order_id,
-                                request_id, actor_type, actor_id, restrict_flag, created_at)
-            VALUES (@InstanceId, @RecordId, @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
-                    @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt)
-            """,
-            "@InstanceId", "@RecordId", "@Delta", "@QuantityAfter", "@Operation", "@Reason", "@OrderId",
-            "@RequestId", "@ActorType", "@ActorId", "@RestrictFlag", "@CreatedAt");
-        var parameters = command.Parameters;
-        parameters[0].Value = change.InstanceId;
-        parameters[1].Value = recordId;
-        parameters[2].Value = delta;
-        parameters[3].Value = quantityAfter;
-        parameters[4].Value = OperationName(change.Operation);
-        parameters[5].Value = (object?)change.Reason ?? DBNull.Value;
-        parameters[6].Value = change.OrderId;
-        parameters[7].Value = (object?)change.RequestId ?? DBNull.Value;
-        parameters[8].Value = change.Actor.Type;
-        parameters[9].Value = (object?)change.Actor.Id ?? DBNull.Value;
-        parameters[10].Value = change.Operation == StockOperation.Decrement ? change.Restrict : DBNull.Value;
-        parameters[11].Value = context.NowMs;
-        command.ExecuteNonQuery();
-    }
+    private static void AppendLedger(WriteContext context, StockChange change, string recordId, long delta, long quantityAfter) =>
+        new LedgerEntryRow
+        {
+            InstanceId = change.InstanceId,
+            RecordId = recordId,
+            Delta = delta,
+            QuantityAfter = quantityAfter,
+            Operation = OperationName(change.Operation),
+            Reason = change.Reason,
+            OrderId = change.OrderId,
+            RequestId = change.RequestId,
+            ActorType = change.Actor.Type,
+            ActorId = change.Actor.Id,
+            RestrictFlag = change.Operation == StockOperation.Decrement ? change.Restrict : null,
+            CreatedAt = context.NowMs,
+        }.Append(context);
 
     private static string OperationName(StockOperation operation) => operation switch
     {

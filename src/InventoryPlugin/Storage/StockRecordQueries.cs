@@ -14,16 +14,44 @@ public static class StockRecordQueries
         auto_created AS AutoCreated, revision AS Revision, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
-    public static StockRecordState? FindByKey(SqliteConnection connection, SqliteTransaction? transaction, StockKey key) =>
-        FindRecordByKey(connection, transaction, key)?.State;
+    private const string KeyCondition = """
+        instance_id = @InstanceId AND app_id = @AppId AND catalog_item_id = @CatalogItemId
+          AND variant_key = @VariantKey AND location_id = @LocationId
+        """;
+
+    private const string SettingsSql = "SELECT default_location_id, unknown_item_policy FROM tenant_settings WHERE instance_id = @instanceId";
+
+    /// <summary>
+    /// The judged part of a record (<see cref="StockRecord.State"/>), read inside the writer's
+    /// transaction through a prepared command: the platform endpoints' hot path.
+    /// </summary>
+    public static StockRecordState? FindStateByKey(WriteContext context, StockKey key)
+    {
+        var command = context.Prepared(
+            $"SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision FROM stock_records WHERE {KeyCondition}",
+            "@InstanceId", "@AppId", "@CatalogItemId", "@VariantKey", "@LocationId");
+        var parameters = command.Parameters;
+        parameters[0].Value = key.InstanceId;
+        parameters[1].Value = key.AppId;
+        parameters[2].Value = key.CatalogItemId;
+        parameters[3].Value = key.VariantKey;
+        parameters[4].Value = key.LocationId;
+        using var row = command.ExecuteReader();
+        return row.Read()
+            ? new StockRecordState(
+                row.GetString(0),
+                row.GetInt64(1) != 0,
+                row.GetInt64(2),
+                row.GetInt64(3) != 0,
+                row.GetInt64(4) != 0,
+                row.IsDBNull(5) ? null : row.GetInt64(5),
+                row.GetInt64(6))
+            : null;
+    }
 
     public static StockRecord? FindRecordByKey(SqliteConnection connection, SqliteTransaction? transaction, StockKey key) =>
         connection.QuerySingleOrDefault<StockRecordRow>(
-            $"""
-            SELECT {Columns} FROM stock_records
-            WHERE instance_id = @InstanceId AND app_id = @AppId AND catalog_item_id = @CatalogItemId
-              AND variant_key = @VariantKey AND location_id = @LocationId
-            """,
+            $"SELECT {Columns} FROM stock_records WHERE {KeyCondition}",
             key,
             transaction)?.ToRecord();
 
@@ -56,13 +84,19 @@ public static class StockRecordQueries
 
     public static TenantSettings LoadSettings(SqliteConnection connection, SqliteTransaction? transaction, string instanceId)
     {
-        var row = connection.QuerySingleOrDefault<(string? DefaultLocationId, string? UnknownItemPolicy)>(
-            "SELECT default_location_id, unknown_item_policy FROM tenant_settings WHERE instance_id = @instanceId",
-            new { instanceId },
-            transaction);
-        return new TenantSettings(
-            row.DefaultLocationId ?? TenantSettings.FixedDefaultLocationId,
-            Enum.TryParse<UnknownItemPolicy>(row.UnknownItemPolicy, out var policy) ? policy : TenantSettings.Defaults.UnknownItemPolicy);
+        var row = connection.QuerySingleOrDefault<(string? DefaultLocationId, string? UnknownItemPolicy)>(SettingsSql, new { instanceId }, transaction);
+        return TenantSettings.FromStored(row.DefaultLocationId, row.UnknownItemPolicy);
+    }
+
+    /// <summary>The same read inside the writer's transaction, through a prepared command.</summary>
+    public static TenantSettings LoadSettings(WriteContext context, string instanceId)
+    {
+        var command = context.Prepared(SettingsSql, "@instanceId");
+        command.Parameters[0].Value = instanceId;
+        using var row = command.ExecuteReader();
+        return row.Read()
+            ? TenantSettings.FromStored(row.IsDBNull(0) ? null : row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1))
+            : TenantSettings.Defaults;
     }
 
     private sealed class StockRecordRow

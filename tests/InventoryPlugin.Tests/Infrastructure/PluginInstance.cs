@@ -161,7 +161,7 @@ public sealed class PluginInstance : IAsyncDisposable
     public StockRecordState? Record(StockKey key)
     {
         using var connection = Services.GetRequiredService<SqliteConnectionFactory>().OpenRead();
-        return StockRecordQueries.FindByKey(connection, null, key);
+        return StockRecordQueries.FindRecordByKey(connection, null, key)?.State;
     }
 
     public long QuantityOf(StockKey key) => Record(key)?.Quantity ?? throw new AssertionException($"no record for {key}");
