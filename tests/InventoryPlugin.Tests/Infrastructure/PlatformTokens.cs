@@ -36,18 +36,17 @@ public sealed class PlatformTokens(RSA key, string appId, string issuer = "wix.c
     /// Signs a payload given as raw bytes, exactly as they are: for payloads a <see cref="JsonObject"/>
     /// cannot hold (duplicate keys, lone surrogate escapes, invalid UTF-8, broken JSON).
     /// </summary>
-    public string SignPayload(byte[] payload, JsonObject? header = null)
-    {
-        var input = Base64UrlEncoder.Encode((header ?? new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT" }).ToJsonString()) + "." + Base64UrlEncoder.Encode(payload);
-        var signature = Key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return input + "." + Base64UrlEncoder.Encode(signature);
-    }
+    public string SignPayload(byte[] payload, JsonObject? header = null) =>
+        SignRs256(
+            Base64UrlEncoder.Encode((header ?? new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT" }).ToJsonString()) + "." + Base64UrlEncoder.Encode(payload),
+            Key);
 
-    public static string SignRs256(JsonObject header, JsonObject payload, RSA key)
+    public static string SignRs256(JsonObject header, JsonObject payload, RSA key) => SignRs256(SigningInput(header, payload), key);
+
+    private static string SignRs256(string signingInput, RSA key)
     {
-        var input = SigningInput(header, payload);
-        var signature = key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return input + "." + Base64UrlEncoder.Encode(signature);
+        var signature = key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return signingInput + "." + Base64UrlEncoder.Encode(signature);
     }
 
     public static string SignHs256(JsonObject header, JsonObject payload, byte[] secret)
