@@ -56,6 +56,11 @@ public static partial class InventoryPluginHost
 
     public static WebApplication UseInventoryPlugin(this WebApplication app)
     {
+        // Configuration is checked now, before the host starts: a mistake stops the start as one line
+        // (Program.cs) rather than a failed start with a stack trace, and a platform key that cannot be
+        // used is found here rather than by every request.
+        app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        _ = app.Services.GetRequiredService<PlatformTokenVerifier>();
         var http = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HttpOptions>>().Value;
 
         // The platform appends "/v1/..." to the registered base, so a base ending in "/" arrives as "//v1/...".

@@ -1,3 +1,4 @@
+using InventoryPlugin.Hosting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.IdentityModel.Tokens;
@@ -18,12 +19,12 @@ public static class MerchantAuthentication
         var options = builder.Configuration.GetSection(MerchantAuthOptions.Section).Get<MerchantAuthOptions>() ?? new MerchantAuthOptions();
         if (string.IsNullOrWhiteSpace(options.Authority) && string.IsNullOrWhiteSpace(options.SigningKey))
         {
-            throw new InvalidOperationException("MerchantAuth:Authority or MerchantAuth:SigningKey is required for the merchant API.");
+            throw new ConfigurationException("MerchantAuth:Authority or MerchantAuth:SigningKey is required for the merchant API.");
         }
 
         if (string.IsNullOrWhiteSpace(options.Audience))
         {
-            throw new InvalidOperationException("MerchantAuth:Audience is required for the merchant API.");
+            throw new ConfigurationException("MerchantAuth:Audience is required for the merchant API.");
         }
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
@@ -68,7 +69,23 @@ public static class MerchantAuthentication
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ReadPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => Allows(c.User, MerchantScopes.Read)))
             .AddPolicy(WritePolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => Allows(c.User, MerchantScopes.Write)));
+        WithoutDataProtectionKeyRing(builder.Services);
         return builder;
+    }
+
+    /// <summary>
+    /// AddAuthentication registers Data Protection, whose hosted service makes a key ring at every start:
+    /// a key file under the user's home and a warning that it is unencrypted, on every fresh container.
+    /// Bearer tokens never protect data, so that service is removed; nothing here resolves a protector.
+    /// </summary>
+    private static void WithoutDataProtectionKeyRing(IServiceCollection services)
+    {
+        var keyRingWarmUp = services.Where(d => d.ServiceType == typeof(IHostedService)
+            && d.ImplementationType?.Namespace?.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal) == true).ToList();
+        foreach (var descriptor in keyRingWarmUp)
+        {
+            services.Remove(descriptor);
+        }
     }
 
     private static bool Allows(System.Security.Claims.ClaimsPrincipal user, string scope) =>

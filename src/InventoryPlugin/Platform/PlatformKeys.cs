@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using InventoryPlugin.Hosting;
 using Microsoft.IdentityModel.Tokens;
 
 namespace InventoryPlugin.Platform;
@@ -12,7 +13,7 @@ public static class PlatformKeys
         var texts = new[] { options.PublicKey }.Concat(options.AdditionalPublicKeys).Where(k => !string.IsNullOrWhiteSpace(k)).ToList();
         if (texts.Count == 0)
         {
-            throw new InvalidOperationException("Wix:PublicKey is not set: platform requests cannot be verified.");
+            throw new ConfigurationException("Wix:PublicKey is not set: platform requests cannot be verified.");
         }
 
         return texts.Select((text, index) => (SecurityKey)new RsaSecurityKey(Parse(text, index))).ToList();
@@ -26,16 +27,16 @@ public static class PlatformKeys
         {
             rsa.ImportFromPem(pem);
         }
-        catch (ArgumentException exception)
+        catch (Exception exception) when (exception is ArgumentException or CryptographicException)
         {
             rsa.Dispose();
-            throw new InvalidOperationException($"Platform public key #{index + 1} is not an RSA public key in PEM form.", exception);
+            throw new ConfigurationException($"Platform public key #{index + 1} is not an RSA public key in PEM form.", exception);
         }
 
         if (rsa.KeySize < 2048)
         {
             rsa.Dispose();
-            throw new InvalidOperationException($"Platform public key #{index + 1} has {rsa.KeySize} bits; at least 2048 are required.");
+            throw new ConfigurationException($"Platform public key #{index + 1} has {rsa.KeySize} bits; at least 2048 are required.");
         }
 
         return rsa;
@@ -49,7 +50,7 @@ public static class PlatformKeys
         }
         catch (FormatException exception)
         {
-            throw new InvalidOperationException($"Platform public key #{index + 1} is neither PEM nor base64-encoded PEM.", exception);
+            throw new ConfigurationException($"Platform public key #{index + 1} is neither PEM nor base64-encoded PEM.", exception);
         }
     }
 }
