@@ -10,29 +10,8 @@ namespace InventoryPlugin.Tests.Merchant;
 /// Contract part 3: availability resolves records exactly as the platform endpoints do, so what it
 /// promises (<c>canFulfil</c>) is what a restricted decrement of that quantity then does.
 /// </summary>
-public sealed class AvailabilityTests
+public sealed class AvailabilityTests : MerchantFixture
 {
-    private const string Warehouse = "5b0e3a55-3f7e-4d3b-9c51-8d8f1b6c2a01";
-    private PluginInstance _plugin = null!;
-    private string _tenant = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _plugin = await PluginInstance.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopAsync() => await _plugin.DisposeAsync();
-
-    [SetUp]
-    public void NewTenant()
-    {
-        _tenant = PluginInstance.NewTenant();
-        _client = _plugin.Merchant(_tenant);
-    }
-
-    [TearDown]
-    public void DisposeClient() => _client.Dispose();
-
     public static IEnumerable<TestCaseData> StockStates()
     {
         static TestCaseData State(string name, JsonObject? record, int asked, bool canFulfil) =>
@@ -58,12 +37,12 @@ public sealed class AvailabilityTests
     {
         if (record is not null)
         {
-            await _client.CreateAsync(record);
+            await Client.CreateAsync(record);
         }
 
         var availability = await AskAsync(new JsonObject { ["catalogReference"] = Reference("item"), ["quantity"] = asked });
         var canFulfil = availability.Json!["items"]![0]!["canFulfil"]!.GetValue<bool>();
-        var decrement = await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("item", asked)]));
+        var decrement = await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("item", asked)]));
 
         Assert.Multiple(() =>
         {
@@ -75,8 +54,8 @@ public sealed class AvailabilityTests
     [Test]
     public async Task Availability_describes_each_record_and_an_unknown_item()
     {
-        var book = await _client.CreateAsync(Counted("book", -1, preorder: Preorder(3, "Ships in May")));
-        await _client.CreateAsync(Flagged("poster", true, locationId: Warehouse));
+        var book = await Client.CreateAsync(Counted("book", -1, preorder: Preorder(3, "Ships in May")));
+        await Client.CreateAsync(Flagged("poster", true, locationId: Warehouse));
 
         var answer = await AskAsync(
             new JsonObject { ["catalogReference"] = Reference("book"), ["quantity"] = 2 },
@@ -117,12 +96,12 @@ public sealed class AvailabilityTests
     [Test]
     public async Task A_variant_is_found_by_its_options_in_any_order_and_is_the_record_the_platform_decrements()
     {
-        var red = await _client.CreateAsync(Counted("shirt", 2, options: new JsonObject { ["options"] = new JsonObject { ["Size"] = "M", ["Color"] = "Red" } }));
-        await _client.CreateAsync(Counted("shirt", 50));
+        var red = await Client.CreateAsync(Counted("shirt", 2, options: new JsonObject { ["options"] = new JsonObject { ["Size"] = "M", ["Color"] = "Red" } }));
+        await Client.CreateAsync(Counted("shirt", 50));
         var reordered = new JsonObject { ["options"] = new JsonObject { ["Color"] = "Red", ["Size"] = "M" }, ["customTextFields"] = new JsonObject { ["Name"] = "Ann" } };
 
         var availability = await AskAsync(new JsonObject { ["catalogReference"] = Reference("shirt", options: reordered), ["quantity"] = 3 });
-        var decrement = await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 2, options: (JsonObject)reordered.DeepClone())]));
+        var decrement = await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 2, options: (JsonObject)reordered.DeepClone())]));
 
         await Assert.MultipleAsync(async () =>
         {
@@ -130,14 +109,14 @@ public sealed class AvailabilityTests
             Assert.That(availability.Json["items"]![0]!["catalogReference"]!["variantKey"]!.GetValue<string>(), Is.EqualTo("Color=Red;Size=M"));
             Assert.That(availability.Json["items"]![0]!["canFulfil"]!.GetValue<bool>(), Is.False, "only 2 of this variant, whatever the product has");
             Assert.That(decrement.Status, Is.EqualTo(200), decrement.Body);
-            Assert.That((await _client.GetItemAsync(red.Id))["quantity"]!.GetValue<long>(), Is.EqualTo(0));
+            Assert.That((await Client.GetItemAsync(red.Id))["quantity"]!.GetValue<long>(), Is.EqualTo(0));
         });
     }
 
     [Test]
     public async Task Items_asked_for_at_a_location_are_judged_there()
     {
-        await _client.CreateAsync(Counted("shirt", 5, locationId: Warehouse));
+        await Client.CreateAsync(Counted("shirt", 5, locationId: Warehouse));
 
         var answer = await AskAsync(
             new JsonObject { ["catalogReference"] = Reference("shirt"), ["locationId"] = Warehouse.ToUpperInvariant(), ["quantity"] = 5 },
@@ -197,5 +176,5 @@ public sealed class AvailabilityTests
     }
 
     private Task<MerchantAnswer> AskAsync(params JsonObject[] items) =>
-        _client.CallAsync(HttpMethod.Post, "availability", new JsonObject { ["items"] = new JsonArray(items.Select(i => (JsonNode)i).ToArray()) });
+        Client.CallAsync(HttpMethod.Post, "availability", new JsonObject { ["items"] = new JsonArray(items.Select(i => (JsonNode)i).ToArray()) });
 }

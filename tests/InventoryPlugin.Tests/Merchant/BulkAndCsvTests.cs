@@ -6,36 +6,16 @@ using static InventoryPlugin.Tests.Merchant.MerchantCalls;
 namespace InventoryPlugin.Tests.Merchant;
 
 /// <summary>Contract part 3 and issue 3: bulk upsert under both error policies, and CSV export and import.</summary>
-public sealed class BulkAndCsvTests
+public sealed class BulkAndCsvTests : MerchantFixture
 {
-    private const string Warehouse = "5b0e3a55-3f7e-4d3b-9c51-8d8f1b6c2a01";
     private const string Header = "appId,catalogItemId,variantKey,locationId,trackQuantity,quantity,inStock,preorderEnabled,preorderLimit,preorderMessage";
-    private PluginInstance _plugin = null!;
-    private string _tenant = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _plugin = await PluginInstance.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopAsync() => await _plugin.DisposeAsync();
-
-    [SetUp]
-    public void NewTenant()
-    {
-        _tenant = PluginInstance.NewTenant();
-        _client = _plugin.Merchant(_tenant);
-    }
-
-    [TearDown]
-    public void DisposeClient() => _client.Dispose();
 
     [TestCase(null)]
     [TestCase("ALL_OR_NOTHING")]
     public async Task All_or_nothing_with_one_bad_row_is_400_applies_nothing_and_reports_each_row(string? policy)
     {
-        await _client.CreateAsync(Counted("mug", 1));
-        var before = _plugin.Snapshot(_tenant);
+        await Client.CreateAsync(Counted("mug", 1));
+        var before = Plugin.Snapshot(Tenant);
 
         var answer = await BulkAsync(policy, Counted("shirt", 5), Counted("mug", 9), Counted("", 1), Counted("cap", 2));
 
@@ -48,20 +28,20 @@ public sealed class BulkAndCsvTests
             Assert.That(results.Select(r => (r!["index"]!.GetValue<int>(), r["status"]!.GetValue<string>())),
                 Is.EqualTo(new[] { (0, "skipped"), (1, "skipped"), (2, "invalid"), (3, "skipped") }));
             Assert.That(results[2]!["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "items[2].catalogReference.catalogItemId" }));
-            Assert.That(_plugin.Snapshot(_tenant), Is.EqualTo(before), "nothing was applied");
+            Assert.That(Plugin.Snapshot(Tenant), Is.EqualTo(before), "nothing was applied");
         });
     }
 
     [Test]
     public async Task Apply_valid_applies_the_good_rows_and_reports_the_bad_ones()
     {
-        var mug = await _client.CreateAsync(Counted("mug", 1));
+        var mug = await Client.CreateAsync(Counted("mug", 1));
 
         var answer = await BulkAsync("APPLY_VALID",
             Counted("shirt", 5), Counted("mug", 9), Counted("cap", 2, locationId: "the back room"), Flagged("poster", true), Counted("mug", 1, locationId: Warehouse));
 
         var results = answer.Json!["results"]!.AsArray();
-        var records = await _client.QueryAllAsync();
+        var records = await Client.QueryAllAsync();
         Assert.Multiple(() =>
         {
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.ToString());
@@ -80,20 +60,20 @@ public sealed class BulkAndCsvTests
     [Test]
     public async Task Upserting_an_existing_record_ledgers_the_difference_and_an_identical_row_changes_nothing()
     {
-        var shirt = await _client.CreateAsync(Counted("shirt", 5));
-        var cap = await _client.CreateAsync(Counted("cap", 2));
+        var shirt = await Client.CreateAsync(Counted("shirt", 5));
+        var cap = await Client.CreateAsync(Counted("cap", 2));
 
         var answer = await BulkAsync(null, Counted("shirt", 8), Counted("cap", 2));
 
-        var shirtNow = await _client.GetItemAsync(shirt.Id);
-        var capNow = await _client.GetItemAsync(cap.Id);
+        var shirtNow = await Client.GetItemAsync(shirt.Id);
+        var capNow = await Client.GetItemAsync(cap.Id);
         Assert.Multiple(() =>
         {
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.ToString());
             Assert.That(answer.Json!["results"]!.AsArray().Select(r => r!["status"]!.GetValue<string>()), Is.EqualTo(new[] { "updated", "unchanged" }));
             Assert.That(shirtNow["quantity"]!.GetValue<long>(), Is.EqualTo(8));
             Assert.That(capNow["revision"]!.GetValue<long>(), Is.EqualTo(cap.Revision), "an unchanged record keeps its revision");
-            Assert.That(_plugin.Ledger(_tenant).Where(e => e.RecordId == shirt.Id).Select(e => (e.Operation, e.Delta, e.QuantityAfter)),
+            Assert.That(Plugin.Ledger(Tenant).Where(e => e.RecordId == shirt.Id).Select(e => (e.Operation, e.Delta, e.QuantityAfter)),
                 Is.EqualTo(new[] { ("SET", 5L, 5L), ("SET", 3L, 8L) }));
         });
     }
@@ -107,7 +87,7 @@ public sealed class BulkAndCsvTests
         {
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.BadRequest), answer.ToString());
             Assert.That(answer.Json!["results"]![1]!["status"]!.GetValue<string>(), Is.EqualTo("invalid"));
-            Assert.That(_plugin.Snapshot(_tenant), Is.Empty);
+            Assert.That(Plugin.Snapshot(Tenant), Is.Empty);
         });
     }
 
@@ -119,7 +99,7 @@ public sealed class BulkAndCsvTests
         Assert.Multiple(() =>
         {
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.ToString()[..Math.Min(500, answer.ToString().Length)]);
-            Assert.That(_plugin.Snapshot(_tenant), Has.Count.EqualTo(1000));
+            Assert.That(Plugin.Snapshot(Tenant), Has.Count.EqualTo(1000));
         });
     }
 
@@ -134,7 +114,7 @@ public sealed class BulkAndCsvTests
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.BadRequest));
             Assert.That(answer.Code, Is.EqualTo("VALIDATION_FAILED"));
             Assert.That(answer.ErrorFields, Does.Contain("items"));
-            Assert.That(_plugin.Snapshot(_tenant), Is.Empty);
+            Assert.That(Plugin.Snapshot(Tenant), Is.Empty);
         });
     }
 
@@ -153,11 +133,11 @@ public sealed class BulkAndCsvTests
     [Test]
     public async Task Export_is_csv_with_the_header_and_one_line_per_record()
     {
-        await _client.CreateAsync(Counted("shirt", 5, locationId: Warehouse));
-        await _client.CreateAsync(Counted("book", -2, preorder: Preorder(5, "Ships \"soon\", maybe\nin May")));
-        await _client.CreateAsync(Flagged("poster", true));
+        await Client.CreateAsync(Counted("shirt", 5, locationId: Warehouse));
+        await Client.CreateAsync(Counted("book", -2, preorder: Preorder(5, "Ships \"soon\", maybe\nin May")));
+        await Client.CreateAsync(Flagged("poster", true));
 
-        using var response = await _client.GetAsync(new Uri("inventory-items/export", UriKind.Relative));
+        using var response = await Client.GetAsync(new Uri("inventory-items/export", UriKind.Relative));
         var csv = await response.Content.ReadAsStringAsync();
 
         Assert.Multiple(() =>
@@ -183,16 +163,16 @@ public sealed class BulkAndCsvTests
             Flagged("poster", true),
             Flagged("cap", false, appId: "1380b703-ce81-ff05-f115-39571d94dfcd"));
         // Platform traffic moves quantities away from what was created, and creates a record of its own.
-        await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("book", 3), Envelopes.Item("shirt", 2, locationId: Warehouse)], restrict: false));
-        await _plugin.IncrementAsync(Envelopes.Increment(_tenant, [Envelopes.Item("returned-item", 2)]));
-        var exported = await _client.ExportAsync();
+        await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("book", 3), Envelopes.Item("shirt", 2, locationId: Warehouse)], restrict: false));
+        await Plugin.IncrementAsync(Envelopes.Increment(Tenant, [Envelopes.Item("returned-item", 2)]));
+        var exported = await Client.ExportAsync();
         var freshTenant = PluginInstance.NewTenant();
-        using var fresh = _plugin.Merchant(freshTenant);
+        using var fresh = Plugin.Merchant(freshTenant);
 
         var import = await fresh.PostCsvAsync("inventory-items/import", exported);
 
         var reexported = await fresh.ExportAsync();
-        var original = await _client.QueryAllAsync();
+        var original = await Client.QueryAllAsync();
         var copy = await fresh.QueryAllAsync();
         Assert.Multiple(() =>
         {
@@ -208,15 +188,15 @@ public sealed class BulkAndCsvTests
     public async Task Importing_an_export_again_leaves_every_record_unchanged()
     {
         await BulkAsync(null, Counted("shirt", 5), Counted("book", 0, preorder: Preorder(2, "later")), Flagged("poster", true));
-        var before = _plugin.Snapshot(_tenant);
+        var before = Plugin.Snapshot(Tenant);
 
-        var import = await _client.PostCsvAsync("inventory-items/import", await _client.ExportAsync());
+        var import = await Client.PostCsvAsync("inventory-items/import", await Client.ExportAsync());
 
         Assert.Multiple(() =>
         {
             Assert.That(import.Status, Is.EqualTo(HttpStatusCode.OK), import.ToString());
             Assert.That(import.Json!["results"]!.AsArray().Select(r => r!["status"]!.GetValue<string>()), Has.All.EqualTo("unchanged"));
-            Assert.That(_plugin.Snapshot(_tenant), Is.EqualTo(before));
+            Assert.That(Plugin.Snapshot(Tenant), Is.EqualTo(before));
         });
     }
 
@@ -232,7 +212,7 @@ public sealed class BulkAndCsvTests
             $"{Envelopes.StoresAppId},cap,,the back room,maybe,1,,false,,",
             $"{Envelopes.StoresAppId},poster,,,false,,true,false,,") + "\n";
 
-        var answer = await _client.PostCsvAsync("inventory-items/import", csv);
+        var answer = await Client.PostCsvAsync("inventory-items/import", csv);
 
         var results = answer.Json!["results"]!.AsArray();
         Assert.Multiple(() =>
@@ -246,7 +226,7 @@ public sealed class BulkAndCsvTests
             Assert.That(results[3]!["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "catalogReference.catalogItemId" }));
             Assert.That(results[4]!["errors"]!.AsObject().Select(e => e.Key), Is.EquivalentTo(new[] { "trackQuantity", "locationId" }),
                 "every problem of a row at once");
-            Assert.That(_plugin.Snapshot(_tenant), Is.Empty);
+            Assert.That(Plugin.Snapshot(Tenant), Is.Empty);
         });
     }
 
@@ -259,9 +239,9 @@ public sealed class BulkAndCsvTests
             $"{Envelopes.StoresAppId},mug,,,true,lots,,false,,",
             $"{Envelopes.StoresAppId},poster,,{Warehouse},false,,true,false,,");
 
-        var answer = await _client.PostCsvAsync("inventory-items/import?errorPolicy=APPLY_VALID", csv);
+        var answer = await Client.PostCsvAsync("inventory-items/import?errorPolicy=APPLY_VALID", csv);
 
-        var records = await _client.QueryAllAsync();
+        var records = await Client.QueryAllAsync();
         Assert.Multiple(() =>
         {
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.ToString());
@@ -278,9 +258,9 @@ public sealed class BulkAndCsvTests
             + $"shirt,{Envelopes.StoresAppId},5,true,{Warehouse},\r\n"
             + $"\"mug, large\",{Envelopes.StoresAppId},2,true,,Color=Red\r\n";
 
-        var answer = await _client.PostCsvAsync("inventory-items/import", csv);
+        var answer = await Client.PostCsvAsync("inventory-items/import", csv);
 
-        var records = await _client.QueryAllAsync();
+        var records = await Client.QueryAllAsync();
         Assert.Multiple(() =>
         {
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.ToString());
@@ -292,20 +272,20 @@ public sealed class BulkAndCsvTests
     [Test]
     public async Task A_csv_without_the_key_columns_is_400()
     {
-        var answer = await _client.PostCsvAsync("inventory-items/import", "catalogItemId,quantity\nshirt,5\n");
+        var answer = await Client.PostCsvAsync("inventory-items/import", "catalogItemId,quantity\nshirt,5\n");
 
         Assert.Multiple(() =>
         {
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.BadRequest), answer.ToString());
             Assert.That(answer.ErrorFields, Does.Contain("header"));
-            Assert.That(_plugin.Snapshot(_tenant), Is.Empty);
+            Assert.That(Plugin.Snapshot(Tenant), Is.Empty);
         });
     }
 
     [Test]
     public async Task An_empty_csv_is_400()
     {
-        var answer = await _client.PostCsvAsync("inventory-items/import", "");
+        var answer = await Client.PostCsvAsync("inventory-items/import", "");
 
         Assert.Multiple(() =>
         {
@@ -315,7 +295,7 @@ public sealed class BulkAndCsvTests
     }
 
     private Task<MerchantAnswer> BulkAsync(string? policy, params JsonObject[] rows) =>
-        _client.CallAsync(HttpMethod.Post, "inventory-items/bulk-upsert",
+        Client.CallAsync(HttpMethod.Post, "inventory-items/bulk-upsert",
             new JsonObject { ["items"] = new JsonArray(rows.Select(r => (JsonNode)r).ToArray()), ["errorPolicy"] = policy });
 
     private static string CatalogItemId(JsonNode item) => item["catalogReference"]!["catalogItemId"]!.GetValue<string>();

@@ -7,34 +7,14 @@ using static InventoryPlugin.Tests.Merchant.MerchantCalls;
 namespace InventoryPlugin.Tests.Merchant;
 
 /// <summary>Contract part 3: create, read, patch, delete, adjust and query stock records.</summary>
-public sealed class InventoryItemsTests
+public sealed class InventoryItemsTests : MerchantFixture
 {
-    private const string Warehouse = "5b0e3a55-3f7e-4d3b-9c51-8d8f1b6c2a01";
     private const string OtherAppId = "1380b703-ce81-ff05-f115-39571d94dfcd";
-    private PluginInstance _plugin = null!;
-    private string _tenant = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _plugin = await PluginInstance.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopAsync() => await _plugin.DisposeAsync();
-
-    [SetUp]
-    public void NewTenant()
-    {
-        _tenant = PluginInstance.NewTenant();
-        _client = _plugin.Merchant(_tenant);
-    }
-
-    [TearDown]
-    public void DisposeClient() => _client.Dispose();
 
     [Test]
     public async Task Creating_a_record_answers_201_with_the_record_and_ledgers_its_quantity_as_a_SET()
     {
-        var answer = await _client.CallAsync(HttpMethod.Post, "inventory-items", Counted("shirt", 7, locationId: Warehouse.ToUpperInvariant()));
+        var answer = await Client.CallAsync(HttpMethod.Post, "inventory-items", Counted("shirt", 7, locationId: Warehouse.ToUpperInvariant()));
 
         var record = answer.Json!;
         Assert.Multiple(() =>
@@ -53,7 +33,7 @@ public sealed class InventoryItemsTests
             Assert.That(record["autoCreated"]!.GetValue<bool>(), Is.False);
             Assert.That(answer.Revision, Is.EqualTo(1));
             Assert.That(record["createdDate"]!.GetValue<DateTimeOffset>(), Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(1)));
-            Assert.That(_plugin.Ledger(_tenant).Select(e => (e.RecordId, e.Operation, e.Delta, e.QuantityAfter)),
+            Assert.That(Plugin.Ledger(Tenant).Select(e => (e.RecordId, e.Operation, e.Delta, e.QuantityAfter)),
                 Is.EqualTo(new[] { (answer.Id, "SET", 7L, 7L) }));
         });
     }
@@ -61,7 +41,7 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task A_record_without_a_location_is_at_the_tenants_default_location()
     {
-        var record = await _client.CreateAsync(Counted("shirt", 1));
+        var record = await Client.CreateAsync(Counted("shirt", 1));
 
         Assert.That(record.Json!["locationId"]!.GetValue<string>(), Is.EqualTo(TenantSettings.FixedDefaultLocationId));
     }
@@ -69,14 +49,14 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task Creating_the_same_record_twice_is_409_ALREADY_EXISTS_and_keeps_the_first()
     {
-        var first = await _client.CreateAsync(Counted("shirt", 5, options: new JsonObject { ["options"] = new JsonObject { ["Size"] = "M", ["Color"] = "Red" } }));
+        var first = await Client.CreateAsync(Counted("shirt", 5, options: new JsonObject { ["options"] = new JsonObject { ["Size"] = "M", ["Color"] = "Red" } }));
 
-        var again = await _client.CallAsync(HttpMethod.Post, "inventory-items",
+        var again = await Client.CallAsync(HttpMethod.Post, "inventory-items",
             Counted("shirt", 9, options: new JsonObject { ["options"] = new JsonObject { ["Color"] = "Red", ["Size"] = "M" } }));
-        var otherVariant = await _client.CallAsync(HttpMethod.Post, "inventory-items",
+        var otherVariant = await Client.CallAsync(HttpMethod.Post, "inventory-items",
             Counted("shirt", 9, options: new JsonObject { ["options"] = new JsonObject { ["Color"] = "Blue", ["Size"] = "M" } }));
 
-        var kept = await _client.GetItemAsync(first.Id);
+        var kept = await Client.GetItemAsync(first.Id);
         Assert.Multiple(() =>
         {
             Assert.That(again.Status, Is.EqualTo(HttpStatusCode.Conflict), again.ToString());
@@ -91,7 +71,7 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task An_invalid_record_is_400_listing_every_field_at_fault()
     {
-        var answer = await _client.CallAsync(HttpMethod.Post, "inventory-items", new JsonObject
+        var answer = await Client.CallAsync(HttpMethod.Post, "inventory-items", new JsonObject
         {
             ["catalogReference"] = new JsonObject { ["appId"] = "", ["catalogItemId"] = new string('x', 37) },
             ["locationId"] = "the back room",
@@ -109,14 +89,14 @@ public sealed class InventoryItemsTests
             {
                 "catalogReference.appId", "catalogReference.catalogItemId", "locationId", "quantity", "preorder.limit",
             }));
-            Assert.That(_plugin.Snapshot(_tenant), Is.Empty);
+            Assert.That(Plugin.Snapshot(Tenant), Is.Empty);
         });
     }
 
     [Test]
     public async Task A_body_of_the_wrong_type_is_400_naming_the_field()
     {
-        var answer = await _client.CallAsync(HttpMethod.Post, "inventory-items", new JsonObject
+        var answer = await Client.CallAsync(HttpMethod.Post, "inventory-items", new JsonObject
         {
             ["catalogReference"] = Reference("shirt"),
             ["quantity"] = "lots",
@@ -141,9 +121,9 @@ public sealed class InventoryItemsTests
     [TestCase(-50, true, null, "PREORDER", null)]
     public async Task A_record_shows_its_availability_status_and_remaining_preorder(long quantity, bool preorder, long? limit, string status, long? remaining)
     {
-        var created = await _client.CreateAsync(Counted("book", quantity, preorder: preorder ? Preorder(limit, "Ships in May") : null));
+        var created = await Client.CreateAsync(Counted("book", quantity, preorder: preorder ? Preorder(limit, "Ships in May") : null));
 
-        var record = await _client.GetItemAsync(created.Id);
+        var record = await Client.GetItemAsync(created.Id);
 
         Assert.Multiple(() =>
         {
@@ -159,9 +139,9 @@ public sealed class InventoryItemsTests
     [TestCase(false, "OUT_OF_STOCK")]
     public async Task An_in_stock_tracked_record_shows_its_flag_as_the_status(bool inStock, string status)
     {
-        var created = await _client.CreateAsync(Flagged("poster", inStock));
+        var created = await Client.CreateAsync(Flagged("poster", inStock));
 
-        var record = await _client.GetItemAsync(created.Id);
+        var record = await Client.GetItemAsync(created.Id);
 
         Assert.Multiple(() =>
         {
@@ -174,8 +154,8 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task An_unknown_id_is_404()
     {
-        var byGuid = await _client.CallAsync(HttpMethod.Get, $"inventory-items/{Guid.NewGuid()}");
-        var byNonsense = await _client.CallAsync(HttpMethod.Get, "inventory-items/nonsense");
+        var byGuid = await Client.CallAsync(HttpMethod.Get, $"inventory-items/{Guid.NewGuid()}");
+        var byNonsense = await Client.CallAsync(HttpMethod.Get, "inventory-items/nonsense");
 
         Assert.Multiple(() =>
         {
@@ -189,12 +169,12 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task Patching_with_a_stale_revision_is_409_REVISION_MISMATCH_and_changes_nothing()
     {
-        var created = await _client.CreateAsync(Counted("shirt", 5));
-        var first = await _client.CallAsync(HttpMethod.Patch, $"inventory-items/{created.Id}", new JsonObject { ["revision"] = created.Revision, ["quantity"] = 8 });
+        var created = await Client.CreateAsync(Counted("shirt", 5));
+        var first = await Client.CallAsync(HttpMethod.Patch, $"inventory-items/{created.Id}", new JsonObject { ["revision"] = created.Revision, ["quantity"] = 8 });
 
-        var stale = await _client.CallAsync(HttpMethod.Patch, $"inventory-items/{created.Id}", new JsonObject { ["revision"] = created.Revision, ["quantity"] = 0 });
+        var stale = await Client.CallAsync(HttpMethod.Patch, $"inventory-items/{created.Id}", new JsonObject { ["revision"] = created.Revision, ["quantity"] = 0 });
 
-        var record = await _client.GetItemAsync(created.Id);
+        var record = await Client.GetItemAsync(created.Id);
         Assert.Multiple(() =>
         {
             Assert.That(first.Status, Is.EqualTo(HttpStatusCode.OK), first.ToString());
@@ -205,31 +185,31 @@ public sealed class InventoryItemsTests
             Assert.That(stale.Json!["currentRevision"]!.GetValue<long>(), Is.EqualTo(first.Revision));
             Assert.That(record["quantity"]!.GetValue<long>(), Is.EqualTo(8));
             Assert.That(record["revision"]!.GetValue<long>(), Is.EqualTo(first.Revision));
-            Assert.That(_plugin.Ledger(_tenant), Has.Count.EqualTo(2), "the create and the first patch");
+            Assert.That(Plugin.Ledger(Tenant), Has.Count.EqualTo(2), "the create and the first patch");
         });
     }
 
     [Test]
     public async Task A_platform_decrement_moves_the_revision_so_a_patch_read_before_it_is_refused()
     {
-        var created = await _client.CreateAsync(Counted("shirt", 5));
-        await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 1)]));
+        var created = await Client.CreateAsync(Counted("shirt", 5));
+        await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 1)]));
 
-        var patch = await _client.CallAsync(HttpMethod.Patch, $"inventory-items/{created.Id}", new JsonObject { ["revision"] = created.Revision, ["quantity"] = 10 });
+        var patch = await Client.CallAsync(HttpMethod.Patch, $"inventory-items/{created.Id}", new JsonObject { ["revision"] = created.Revision, ["quantity"] = 10 });
 
         await Assert.MultipleAsync(async () =>
         {
             Assert.That(patch.Status, Is.EqualTo(HttpStatusCode.Conflict), patch.ToString());
-            Assert.That((await _client.GetItemAsync(created.Id))["quantity"]!.GetValue<long>(), Is.EqualTo(4));
+            Assert.That((await Client.GetItemAsync(created.Id))["quantity"]!.GetValue<long>(), Is.EqualTo(4));
         });
     }
 
     [Test]
     public async Task Patching_without_a_revision_is_400()
     {
-        var created = await _client.CreateAsync(Counted("shirt", 5));
+        var created = await Client.CreateAsync(Counted("shirt", 5));
 
-        var answer = await _client.CallAsync(HttpMethod.Patch, $"inventory-items/{created.Id}", new JsonObject { ["quantity"] = 1 });
+        var answer = await Client.CallAsync(HttpMethod.Patch, $"inventory-items/{created.Id}", new JsonObject { ["quantity"] = 1 });
 
         Assert.Multiple(() =>
         {
@@ -242,14 +222,14 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task Patching_the_quantity_is_a_SET_ledgered_as_the_difference()
     {
-        var created = await _client.CreateAsync(Counted("shirt", 5));
-        await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 2)]));
-        var current = await _client.GetItemAsync(created.Id);
+        var created = await Client.CreateAsync(Counted("shirt", 5));
+        await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 2)]));
+        var current = await Client.GetItemAsync(created.Id);
 
-        var answer = await _client.CallAsync(HttpMethod.Patch, $"inventory-items/{created.Id}",
+        var answer = await Client.CallAsync(HttpMethod.Patch, $"inventory-items/{created.Id}",
             new JsonObject { ["revision"] = current["revision"]!.GetValue<long>(), ["quantity"] = 10 });
 
-        var ledger = _plugin.Ledger(_tenant);
+        var ledger = Plugin.Ledger(Tenant);
         Assert.Multiple(() =>
         {
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.ToString());
@@ -264,12 +244,12 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task Patching_can_switch_tracking_and_open_a_preorder()
     {
-        var counted = await _client.CreateAsync(Counted("shirt", 0));
-        var book = await _client.CreateAsync(Counted("book", 0));
+        var counted = await Client.CreateAsync(Counted("shirt", 0));
+        var book = await Client.CreateAsync(Counted("book", 0));
 
-        var flagged = await _client.CallAsync(HttpMethod.Patch, $"inventory-items/{counted.Id}",
+        var flagged = await Client.CallAsync(HttpMethod.Patch, $"inventory-items/{counted.Id}",
             new JsonObject { ["revision"] = counted.Revision, ["trackQuantity"] = false, ["inStock"] = true });
-        var preorder = await _client.CallAsync(HttpMethod.Patch, $"inventory-items/{book.Id}",
+        var preorder = await Client.CallAsync(HttpMethod.Patch, $"inventory-items/{book.Id}",
             new JsonObject { ["revision"] = book.Revision, ["preorder"] = Preorder(2) });
 
         Assert.Multiple(() =>
@@ -286,14 +266,14 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task Deleting_answers_204_then_404_and_the_ledger_entries_stay()
     {
-        var created = await _client.CreateAsync(Counted("shirt", 5));
-        await _client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -1 });
+        var created = await Client.CreateAsync(Counted("shirt", 5));
+        await Client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -1 });
 
-        var deleted = await _client.CallAsync(HttpMethod.Delete, $"inventory-items/{created.Id}");
-        var get = await _client.CallAsync(HttpMethod.Get, $"inventory-items/{created.Id}");
-        var deletedAgain = await _client.CallAsync(HttpMethod.Delete, $"inventory-items/{created.Id}");
-        var entries = await _client.LedgerAsync($"itemId={created.Id}");
-        var recreated = await _client.CallAsync(HttpMethod.Post, "inventory-items", Counted("shirt", 1));
+        var deleted = await Client.CallAsync(HttpMethod.Delete, $"inventory-items/{created.Id}");
+        var get = await Client.CallAsync(HttpMethod.Get, $"inventory-items/{created.Id}");
+        var deletedAgain = await Client.CallAsync(HttpMethod.Delete, $"inventory-items/{created.Id}");
+        var entries = await Client.LedgerAsync($"itemId={created.Id}");
+        var recreated = await Client.CallAsync(HttpMethod.Post, "inventory-items", Counted("shirt", 1));
 
         Assert.Multiple(() =>
         {
@@ -311,10 +291,10 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task Adjusting_adds_the_delta_and_writes_an_ADJUST_entry_with_the_reason()
     {
-        var created = await _client.CreateAsync(Counted("shirt", 5));
+        var created = await Client.CreateAsync(Counted("shirt", 5));
 
-        var up = await _client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = 3, ["reason"] = "recount" });
-        var down = await _client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -10, ["reason"] = "flood" });
+        var up = await Client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = 3, ["reason"] = "recount" });
+        var down = await Client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -10, ["reason"] = "flood" });
 
         Assert.Multiple(() =>
         {
@@ -323,7 +303,7 @@ public sealed class InventoryItemsTests
             Assert.That(up.Revision, Is.EqualTo(2));
             Assert.That(down.Status, Is.EqualTo(HttpStatusCode.OK), "without restrict the stock may go negative");
             Assert.That(down.Json!["quantity"]!.GetValue<long>(), Is.EqualTo(-2));
-            Assert.That(_plugin.Ledger(_tenant).Skip(1).Select(e => (e.Operation, e.Delta, e.QuantityAfter, e.Reason)),
+            Assert.That(Plugin.Ledger(Tenant).Skip(1).Select(e => (e.Operation, e.Delta, e.QuantityAfter, e.Reason)),
                 Is.EqualTo(new[] { ("ADJUST", 3L, 8L, "recount"), ("ADJUST", -10L, -2L, "flood") }));
         });
     }
@@ -331,11 +311,11 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task A_restricted_adjustment_below_the_floor_is_409_INSUFFICIENT_STOCK_and_changes_nothing()
     {
-        var created = await _client.CreateAsync(Counted("shirt", 5));
+        var created = await Client.CreateAsync(Counted("shirt", 5));
 
-        var refused = await _client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -6, ["restrict"] = true });
-        var toZero = await _client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -5, ["restrict"] = true });
-        var increase = await _client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = 1, ["restrict"] = true });
+        var refused = await Client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -6, ["restrict"] = true });
+        var toZero = await Client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -5, ["restrict"] = true });
+        var increase = await Client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = 1, ["restrict"] = true });
 
         Assert.Multiple(() =>
         {
@@ -345,17 +325,17 @@ public sealed class InventoryItemsTests
             Assert.That(refused.Json!["availableQuantity"]!.GetValue<long>(), Is.EqualTo(5));
             Assert.That(toZero.Status, Is.EqualTo(HttpStatusCode.OK), "down to the floor is allowed");
             Assert.That(increase.Status, Is.EqualTo(HttpStatusCode.OK));
-            Assert.That(_plugin.Ledger(_tenant).Select(e => e.Delta), Is.EqualTo(new[] { 5L, -5L, 1L }), "the refused adjustment wrote nothing");
+            Assert.That(Plugin.Ledger(Tenant).Select(e => e.Delta), Is.EqualTo(new[] { 5L, -5L, 1L }), "the refused adjustment wrote nothing");
         });
     }
 
     [Test]
     public async Task A_restricted_adjustment_may_use_the_preorder_limit_and_no_more()
     {
-        var created = await _client.CreateAsync(Counted("book", 1, preorder: Preorder(3)));
+        var created = await Client.CreateAsync(Counted("book", 1, preorder: Preorder(3)));
 
-        var withinLimit = await _client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -4, ["restrict"] = true });
-        var pastLimit = await _client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -1, ["restrict"] = true });
+        var withinLimit = await Client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -4, ["restrict"] = true });
+        var pastLimit = await Client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -1, ["restrict"] = true });
 
         Assert.Multiple(() =>
         {
@@ -370,9 +350,9 @@ public sealed class InventoryItemsTests
     [TestCase(null)]
     public async Task An_adjustment_needs_a_nonzero_delta(int? delta)
     {
-        var created = await _client.CreateAsync(Counted("shirt", 5));
+        var created = await Client.CreateAsync(Counted("shirt", 5));
 
-        var answer = await _client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = delta });
+        var answer = await Client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = delta });
 
         Assert.Multiple(() =>
         {
@@ -386,16 +366,16 @@ public sealed class InventoryItemsTests
     {
         var ids = new Dictionary<string, string>
         {
-            ["shirt here"] = (await _client.CreateAsync(Counted("shirt", 5))).Id,
-            ["shirt in warehouse"] = (await _client.CreateAsync(Counted("shirt", 0, locationId: Warehouse))).Id,
-            ["book on preorder"] = (await _client.CreateAsync(Counted("book", 0, preorder: Preorder(null)))).Id,
-            ["poster of another app"] = (await _client.CreateAsync(Flagged("poster", true, locationId: Warehouse, appId: OtherAppId))).Id,
-            ["cap sold out"] = (await _client.CreateAsync(Flagged("cap", false))).Id,
+            ["shirt here"] = (await Client.CreateAsync(Counted("shirt", 5))).Id,
+            ["shirt in warehouse"] = (await Client.CreateAsync(Counted("shirt", 0, locationId: Warehouse))).Id,
+            ["book on preorder"] = (await Client.CreateAsync(Counted("book", 0, preorder: Preorder(null)))).Id,
+            ["poster of another app"] = (await Client.CreateAsync(Flagged("poster", true, locationId: Warehouse, appId: OtherAppId))).Id,
+            ["cap sold out"] = (await Client.CreateAsync(Flagged("cap", false))).Id,
         };
 
         async Task<string[]> Found(JsonObject filter)
         {
-            var items = await _client.QueryAllAsync(filter);
+            var items = await Client.QueryAllAsync(filter);
             return items.Select(i => ids.Single(p => p.Value == i["id"]!.GetValue<string>()).Key).Order().ToArray();
         }
 
@@ -420,7 +400,7 @@ public sealed class InventoryItemsTests
     [TestCase("""{"filter":{"locationId":"the back room"}}""", "filter.locationId", TestName = "A location that is not a GUID is 400")]
     public async Task An_invalid_query_is_400(string body, string field)
     {
-        var answer = await _client.CallAsync(HttpMethod.Post, "inventory-items/query", JsonNode.Parse(body));
+        var answer = await Client.CallAsync(HttpMethod.Post, "inventory-items/query", JsonNode.Parse(body));
 
         Assert.Multiple(() =>
         {
@@ -434,7 +414,7 @@ public sealed class InventoryItemsTests
     [Test]
     public async Task A_page_of_1000_records_is_allowed()
     {
-        var answer = await _client.CallAsync(HttpMethod.Post, "inventory-items/query", new JsonObject { ["limit"] = 1000 });
+        var answer = await Client.CallAsync(HttpMethod.Post, "inventory-items/query", new JsonObject { ["limit"] = 1000 });
 
         Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.ToString());
     }
@@ -448,7 +428,7 @@ public sealed class InventoryItemsTests
         string? cursor = null;
         do
         {
-            var answer = await _client.CallAsync(HttpMethod.Post, "inventory-items/query", new JsonObject { ["cursor"] = cursor, ["limit"] = 7 });
+            var answer = await Client.CallAsync(HttpMethod.Post, "inventory-items/query", new JsonObject { ["cursor"] = cursor, ["limit"] = 7 });
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.ToString());
             pages.Add(answer.Json!["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()).ToList());
             cursor = answer.Json["nextCursor"]?.GetValue<string>();
@@ -477,11 +457,11 @@ public sealed class InventoryItemsTests
             rows.Add(Counted($"item-{i:D2}", i % 4 == 0 ? 3 : 0));
         }
 
-        var bulk = await _client.CallAsync(HttpMethod.Post, "inventory-items/bulk-upsert", new JsonObject { ["items"] = rows });
+        var bulk = await Client.CallAsync(HttpMethod.Post, "inventory-items/bulk-upsert", new JsonObject { ["items"] = rows });
         Assert.That(bulk.Status, Is.EqualTo(HttpStatusCode.OK), bulk.ToString());
 
-        var inStock = await _client.QueryAllAsync(new JsonObject { ["availabilityStatus"] = "IN_STOCK" }, limit: 3);
-        var outOfStock = await _client.QueryAllAsync(new JsonObject { ["availabilityStatus"] = "OUT_OF_STOCK" }, limit: 7);
+        var inStock = await Client.QueryAllAsync(new JsonObject { ["availabilityStatus"] = "IN_STOCK" }, limit: 3);
+        var outOfStock = await Client.QueryAllAsync(new JsonObject { ["availabilityStatus"] = "OUT_OF_STOCK" }, limit: 7);
 
         Assert.Multiple(() =>
         {
@@ -496,7 +476,7 @@ public sealed class InventoryItemsTests
         var ids = new List<string>();
         for (var i = 0; i < count; i++)
         {
-            ids.Add((await _client.CreateAsync(Counted($"{prefix}-{i}", i))).Id);
+            ids.Add((await Client.CreateAsync(Counted($"{prefix}-{i}", i))).Id);
         }
 
         return ids;

@@ -7,44 +7,23 @@ using static InventoryPlugin.Tests.Merchant.MerchantCalls;
 namespace InventoryPlugin.Tests.Merchant;
 
 /// <summary>Contract part 3: the ledger and the per-order view, and the tenant settings the platform endpoints honour.</summary>
-public sealed class LedgerAndSettingsTests
+public sealed class LedgerAndSettingsTests : MerchantFixture
 {
-    private const string Warehouse = "5b0e3a55-3f7e-4d3b-9c51-8d8f1b6c2a01";
-    private PluginInstance _plugin = null!;
-    private string _tenant = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _plugin = await PluginInstance.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopAsync() => await _plugin.DisposeAsync();
-
-    [SetUp]
-    public void NewTenant()
-    {
-        _tenant = PluginInstance.NewTenant();
-        _client = _plugin.Merchant(_tenant);
-    }
-
-    [TearDown]
-    public void DisposeClient() => _client.Dispose();
-
     [Test]
     public async Task The_ledger_filters_by_item_order_and_request()
     {
-        var shirt = await _client.CreateAsync(Counted("shirt", 10));
-        var mug = await _client.CreateAsync(Counted("mug", 10));
-        var first = Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 2), Envelopes.Item("mug", 1)], reason: "ORDER_PAID");
-        var second = Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 1)]);
-        await _plugin.DecrementAsync(first);
-        await _plugin.DecrementAsync(second);
-        await _client.CallAsync(HttpMethod.Post, $"inventory-items/{shirt.Id}/adjust", new JsonObject { ["delta"] = 4, ["reason"] = "found a box" });
+        var shirt = await Client.CreateAsync(Counted("shirt", 10));
+        var mug = await Client.CreateAsync(Counted("mug", 10));
+        var first = Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 2), Envelopes.Item("mug", 1)], reason: "ORDER_PAID");
+        var second = Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 1)]);
+        await Plugin.DecrementAsync(first);
+        await Plugin.DecrementAsync(second);
+        await Client.CallAsync(HttpMethod.Post, $"inventory-items/{shirt.Id}/adjust", new JsonObject { ["delta"] = 4, ["reason"] = "found a box" });
 
-        var byItem = await _client.LedgerAsync($"itemId={shirt.Id}");
-        var byOrder = await _client.LedgerAsync($"orderId={OrderId(first)}");
-        var byRequest = await _client.LedgerAsync($"requestId={RequestId(second)}");
-        var byItemAndOrder = await _client.LedgerAsync($"itemId={mug.Id}&orderId={OrderId(first)}");
+        var byItem = await Client.LedgerAsync($"itemId={shirt.Id}");
+        var byOrder = await Client.LedgerAsync($"orderId={OrderId(first)}");
+        var byRequest = await Client.LedgerAsync($"requestId={RequestId(second)}");
+        var byItemAndOrder = await Client.LedgerAsync($"itemId={mug.Id}&orderId={OrderId(first)}");
 
         Assert.Multiple(() =>
         {
@@ -62,11 +41,11 @@ public sealed class LedgerAndSettingsTests
     [Test]
     public async Task The_ledger_filters_by_time_range()
     {
-        await _client.CreateAsync(Counted("shirt", 10));
+        await Client.CreateAsync(Counted("shirt", 10));
 
-        var future = await _client.LedgerAsync($"from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(5).ToString("O"))}");
-        var past = await _client.LedgerAsync($"to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(-5).ToString("O"))}");
-        var around = await _client.LedgerAsync(
+        var future = await Client.LedgerAsync($"from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(5).ToString("O"))}");
+        var past = await Client.LedgerAsync($"to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(-5).ToString("O"))}");
+        var around = await Client.LedgerAsync(
             $"from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(-5).ToString("O"))}&to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(5).ToString("O"))}");
 
         Assert.Multiple(() =>
@@ -80,17 +59,17 @@ public sealed class LedgerAndSettingsTests
     [Test]
     public async Task Ledger_paging_returns_every_entry_once_in_order()
     {
-        var shirt = await _client.CreateAsync(Counted("shirt", 100));
+        var shirt = await Client.CreateAsync(Counted("shirt", 100));
         for (var i = 0; i < 11; i++)
         {
-            await _client.CallAsync(HttpMethod.Post, $"inventory-items/{shirt.Id}/adjust", new JsonObject { ["delta"] = -1 });
+            await Client.CallAsync(HttpMethod.Post, $"inventory-items/{shirt.Id}/adjust", new JsonObject { ["delta"] = -1 });
         }
 
-        var whole = await _client.LedgerAsync();
-        var paged = await _client.LedgerAsync(limit: 5);
-        var firstPage = await _client.CallAsync(HttpMethod.Get, "ledger?limit=5");
-        var tooLarge = await _client.CallAsync(HttpMethod.Get, "ledger?limit=1001");
-        var badCursor = await _client.CallAsync(HttpMethod.Get, "ledger?cursor=bm90LWEtbnVtYmVy");
+        var whole = await Client.LedgerAsync();
+        var paged = await Client.LedgerAsync(limit: 5);
+        var firstPage = await Client.CallAsync(HttpMethod.Get, "ledger?limit=5");
+        var tooLarge = await Client.CallAsync(HttpMethod.Get, "ledger?limit=1001");
+        var badCursor = await Client.CallAsync(HttpMethod.Get, "ledger?cursor=bm90LWEtbnVtYmVy");
 
         Assert.Multiple(() =>
         {
@@ -109,15 +88,15 @@ public sealed class LedgerAndSettingsTests
     [Test]
     public async Task The_order_view_shows_its_entries_and_the_net_change_per_record()
     {
-        var shirt = await _client.CreateAsync(Counted("shirt", 10));
-        var mug = await _client.CreateAsync(Counted("mug", 10));
+        var shirt = await Client.CreateAsync(Counted("shirt", 10));
+        var mug = await Client.CreateAsync(Counted("mug", 10));
         var orderId = Guid.NewGuid().ToString();
-        await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 3), Envelopes.Item("mug", 1)], orderId: orderId));
-        await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 2)], restrict: false, orderId: orderId, reason: "ORDER_EDITED"));
-        await _plugin.IncrementAsync(Envelopes.Increment(_tenant, [Envelopes.Item("shirt", 1)], orderId: orderId, reason: "ORDER_EDITED"));
-        await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 1)]));
+        await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 3), Envelopes.Item("mug", 1)], orderId: orderId));
+        await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 2)], restrict: false, orderId: orderId, reason: "ORDER_EDITED"));
+        await Plugin.IncrementAsync(Envelopes.Increment(Tenant, [Envelopes.Item("shirt", 1)], orderId: orderId, reason: "ORDER_EDITED"));
+        await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 1)]));
 
-        var answer = await _client.CallAsync(HttpMethod.Get, $"orders/{orderId.ToUpperInvariant()}");
+        var answer = await Client.CallAsync(HttpMethod.Get, $"orders/{orderId.ToUpperInvariant()}");
 
         var net = answer.Json!["netChanges"]!.AsArray().ToDictionary(n => Text(n!, "itemId"), n => Number(n!, "delta"));
         Assert.Multiple(() =>
@@ -135,7 +114,7 @@ public sealed class LedgerAndSettingsTests
     [Test]
     public async Task An_order_without_entries_is_404()
     {
-        var answer = await _client.CallAsync(HttpMethod.Get, $"orders/{Guid.NewGuid()}");
+        var answer = await Client.CallAsync(HttpMethod.Get, $"orders/{Guid.NewGuid()}");
 
         Assert.Multiple(() =>
         {
@@ -148,7 +127,7 @@ public sealed class LedgerAndSettingsTests
     [Test]
     public async Task A_new_tenant_has_the_fixed_default_location_and_rejects_unknown_items()
     {
-        var answer = await _client.CallAsync(HttpMethod.Get, "settings");
+        var answer = await Client.CallAsync(HttpMethod.Get, "settings");
 
         Assert.Multiple(() =>
         {
@@ -161,18 +140,18 @@ public sealed class LedgerAndSettingsTests
     [Test]
     public async Task After_the_default_location_changes_a_platform_decrement_without_a_location_hits_the_record_there()
     {
-        var atOldDefault = await _client.CreateAsync(Counted("shirt", 10));
-        var inWarehouse = await _client.CreateAsync(Counted("shirt", 10, locationId: Warehouse));
+        var atOldDefault = await Client.CreateAsync(Counted("shirt", 10));
+        var inWarehouse = await Client.CreateAsync(Counted("shirt", 10, locationId: Warehouse));
 
-        var put = await _client.CallAsync(HttpMethod.Put, "settings", new JsonObject { ["defaultLocationId"] = Warehouse.ToUpperInvariant(), ["unknownItemPolicy"] = "Reject" });
-        var decrement = await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 3)]));
-        var availability = await _client.CallAsync(HttpMethod.Post, "availability",
+        var put = await Client.CallAsync(HttpMethod.Put, "settings", new JsonObject { ["defaultLocationId"] = Warehouse.ToUpperInvariant(), ["unknownItemPolicy"] = "Reject" });
+        var decrement = await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 3)]));
+        var availability = await Client.CallAsync(HttpMethod.Post, "availability",
             new JsonObject { ["items"] = new JsonArray(new JsonObject { ["catalogReference"] = Reference("shirt"), ["quantity"] = 1 }) });
-        var created = await _client.CreateAsync(Counted("mug", 1));
-        var settings = await _client.CallAsync(HttpMethod.Get, "settings");
+        var created = await Client.CreateAsync(Counted("mug", 1));
+        var settings = await Client.CallAsync(HttpMethod.Get, "settings");
 
-        var oldDefault = await _client.GetItemAsync(atOldDefault.Id);
-        var warehouse = await _client.GetItemAsync(inWarehouse.Id);
+        var oldDefault = await Client.GetItemAsync(atOldDefault.Id);
+        var warehouse = await Client.GetItemAsync(inWarehouse.Id);
         Assert.Multiple(() =>
         {
             Assert.That(put.Status, Is.EqualTo(HttpStatusCode.OK), put.ToString());
@@ -189,15 +168,15 @@ public sealed class LedgerAndSettingsTests
     [Test]
     public async Task The_unknown_item_policy_decides_whether_the_platform_may_sell_an_unknown_item()
     {
-        var rejectedByDefault = await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("ghost", 1)]));
+        var rejectedByDefault = await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("ghost", 1)]));
 
-        var allow = await _client.CallAsync(HttpMethod.Put, "settings", new JsonObject { ["unknownItemPolicy"] = "Allow" });
+        var allow = await Client.CallAsync(HttpMethod.Put, "settings", new JsonObject { ["unknownItemPolicy"] = "Allow" });
         var canFulfil = await CanFulfilAsync("ghost", 1);
-        var allowed = await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("ghost", 1)]));
+        var allowed = await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("ghost", 1)]));
 
-        var reject = await _client.CallAsync(HttpMethod.Put, "settings", new JsonObject { ["unknownItemPolicy"] = "reject" });
+        var reject = await Client.CallAsync(HttpMethod.Put, "settings", new JsonObject { ["unknownItemPolicy"] = "reject" });
         var cannotFulfil = await CanFulfilAsync("ghost", 1);
-        var rejected = await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("ghost", 1)]));
+        var rejected = await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("ghost", 1)]));
 
         Assert.Multiple(() =>
         {
@@ -210,7 +189,7 @@ public sealed class LedgerAndSettingsTests
             Assert.That(cannotFulfil, Is.False);
             Assert.That(rejected.Status, Is.EqualTo(428));
             Assert.That(rejected.ErrorCode, Is.EqualTo("DECREMENT_NOT_POSSIBLE"));
-            Assert.That(_plugin.Snapshot(_tenant), Is.Empty, "an allowed unknown item is untracked: nothing is recorded for it");
+            Assert.That(Plugin.Snapshot(Tenant), Is.Empty, "an allowed unknown item is untracked: nothing is recorded for it");
         });
     }
 
@@ -219,11 +198,11 @@ public sealed class LedgerAndSettingsTests
     [TestCase("""{"unknownItemPolicy":"1"}""", "unknownItemPolicy")]
     public async Task Invalid_settings_are_400_and_change_nothing(string body, string field)
     {
-        await _client.CallAsync(HttpMethod.Put, "settings", new JsonObject { ["defaultLocationId"] = Warehouse, ["unknownItemPolicy"] = "Allow" });
+        await Client.CallAsync(HttpMethod.Put, "settings", new JsonObject { ["defaultLocationId"] = Warehouse, ["unknownItemPolicy"] = "Allow" });
 
-        var answer = await _client.CallAsync(HttpMethod.Put, "settings", JsonNode.Parse(body));
+        var answer = await Client.CallAsync(HttpMethod.Put, "settings", JsonNode.Parse(body));
 
-        var settings = await _client.CallAsync(HttpMethod.Get, "settings");
+        var settings = await Client.CallAsync(HttpMethod.Get, "settings");
         Assert.Multiple(() =>
         {
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.BadRequest), answer.ToString());
@@ -236,7 +215,7 @@ public sealed class LedgerAndSettingsTests
 
     private async Task<bool> CanFulfilAsync(string catalogItemId, int quantity)
     {
-        var answer = await _client.CallAsync(HttpMethod.Post, "availability",
+        var answer = await Client.CallAsync(HttpMethod.Post, "availability",
             new JsonObject { ["items"] = new JsonArray(new JsonObject { ["catalogReference"] = Reference(catalogItemId), ["quantity"] = quantity }) });
         Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.ToString());
         return answer.Json!["items"]![0]!["canFulfil"]!.GetValue<bool>();
