@@ -10,20 +10,8 @@ using static InventoryPlugin.Tests.Merchant.MerchantCalls;
 namespace InventoryPlugin.Tests.Merchant;
 
 /// <summary>Contract part 3: bearer tokens with the static HS256 key, the tenant claim and the two scopes.</summary>
-public sealed class MerchantAuthTests
+public sealed class MerchantAuthTests : TenantFixture
 {
-    private PluginInstance _plugin = null!;
-    private string _tenant = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _plugin = await PluginInstance.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopAsync() => await _plugin.DisposeAsync();
-
-    [SetUp]
-    public void NewTenant() => _tenant = PluginInstance.NewTenant();
-
     [TestCase("none")]
     [TestCase("not a JWT")]
     [TestCase("signed with another key")]
@@ -34,7 +22,7 @@ public sealed class MerchantAuthTests
     [TestCase("from another issuer")]
     public async Task A_request_without_a_valid_token_is_401_problem_details_and_changes_nothing(string token)
     {
-        using var client = ClientWith(_plugin, TokenThatIs(token));
+        using var client = ClientWith(Plugin, TokenThatIs(token));
 
         var create = await client.CallAsync(HttpMethod.Post, "inventory-items", Counted("shirt", 5));
         var read = await client.CallAsync(HttpMethod.Get, "settings");
@@ -50,7 +38,7 @@ public sealed class MerchantAuthTests
                 Assert.That(answer.Headers.WwwAuthenticate.Select(h => h.Scheme), Does.Contain("Bearer"));
             }
 
-            Assert.That(_plugin.Snapshot(_tenant), Is.Empty);
+            Assert.That(Plugin.Snapshot(Tenant), Is.Empty);
         });
     }
 
@@ -65,7 +53,7 @@ public sealed class MerchantAuthTests
     [TestCase("", "GET", "settings", TestName = "A token with no scope at all is forbidden")]
     public async Task A_valid_token_without_the_scope_is_403_problem_details(string scopes, string method, string path)
     {
-        using var client = ClientWith(_plugin, _plugin.MerchantTokens.Mint(_tenant, scopes));
+        using var client = ClientWith(Plugin, Plugin.MerchantTokens.Mint(Tenant, scopes));
 
         var answer = await client.CallAsync(new HttpMethod(method), path, method == "GET" ? null : new JsonObject { ["items"] = new JsonArray(Counted("shirt", 5)) });
 
@@ -74,7 +62,7 @@ public sealed class MerchantAuthTests
             Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.Forbidden), answer.ToString());
             Assert.That(answer.MediaType, Is.EqualTo(ProblemJson));
             Assert.That(answer.Code, Is.EqualTo("FORBIDDEN"));
-            Assert.That(_plugin.Snapshot(_tenant), Is.Empty);
+            Assert.That(Plugin.Snapshot(Tenant), Is.Empty);
         });
     }
 
@@ -83,7 +71,7 @@ public sealed class MerchantAuthTests
     [TestCase("not-a-guid", TestName = "A token whose instance_id is not a GUID is forbidden")]
     public async Task A_token_that_names_no_tenant_is_403(string? instanceId)
     {
-        using var client = ClientWith(_plugin, _plugin.MerchantTokens.Mint(instanceId, "inventory:read inventory:write"));
+        using var client = ClientWith(Plugin, Plugin.MerchantTokens.Mint(instanceId, "inventory:read inventory:write"));
 
         var read = await client.CallAsync(HttpMethod.Get, "settings");
         var write = await client.CallAsync(HttpMethod.Post, "inventory-items", Counted("shirt", 5));
@@ -100,8 +88,8 @@ public sealed class MerchantAuthTests
     [Test]
     public async Task A_read_only_token_may_read_query_and_ask_for_availability()
     {
-        var record = await _plugin.Merchant(_tenant).CreateAsync(Counted("shirt", 5));
-        using var reader = _plugin.Merchant(_tenant, "inventory:read");
+        var record = await Plugin.Merchant(Tenant).CreateAsync(Counted("shirt", 5));
+        using var reader = Plugin.Merchant(Tenant, "inventory:read");
 
         var get = await reader.CallAsync(HttpMethod.Get, $"inventory-items/{record.Id}");
         var query = await reader.CallAsync(HttpMethod.Post, "inventory-items/query", new JsonObject());
@@ -120,7 +108,7 @@ public sealed class MerchantAuthTests
     [Test]
     public async Task A_write_only_token_may_create_and_change()
     {
-        using var writer = _plugin.Merchant(_tenant, "inventory:write");
+        using var writer = Plugin.Merchant(Tenant, "inventory:write");
 
         var created = await writer.CallAsync(HttpMethod.Post, "inventory-items", Counted("shirt", 5));
         var adjusted = await writer.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = 2 });
@@ -136,7 +124,7 @@ public sealed class MerchantAuthTests
     [Test]
     public async Task The_token_subject_is_recorded_as_who_changed_the_stock()
     {
-        using var client = ClientWith(_plugin, _plugin.MerchantTokens.Mint(_tenant, "inventory:read inventory:write", d => d.Claims["sub"] = "alice@shop"));
+        using var client = ClientWith(Plugin, Plugin.MerchantTokens.Mint(Tenant, "inventory:read inventory:write", d => d.Claims["sub"] = "alice@shop"));
 
         var created = await client.CreateAsync(Counted("shirt", 5));
         await client.CallAsync(HttpMethod.Post, $"inventory-items/{created.Id}/adjust", new JsonObject { ["delta"] = -1, ["reason"] = "damaged" });
@@ -150,35 +138,35 @@ public sealed class MerchantAuthTests
     private string? TokenThatIs(string what)
     {
         const string Scopes = "inventory:read inventory:write";
-        var tokens = _plugin.MerchantTokens;
+        var tokens = Plugin.MerchantTokens;
         var otherKey = new SigningCredentials(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)), SecurityAlgorithms.HmacSha256);
         return what switch
         {
             "none" => null,
             "not a JWT" => "not-a-token",
-            "signed with another key" => MerchantTokens.Mint(otherKey, PluginInstance.MerchantIssuer, PluginInstance.MerchantAudience, _tenant, Scopes),
-            "unsigned (alg none)" => Unsigned(tokens.Mint(_tenant, Scopes)),
+            "signed with another key" => MerchantTokens.Mint(otherKey, PluginInstance.MerchantIssuer, PluginInstance.MerchantAudience, Tenant, Scopes),
+            "unsigned (alg none)" => Unsigned(tokens.Mint(Tenant, Scopes)),
             // Well past the JwtBearer middleware's clock skew.
-            "expired" => tokens.Mint(_tenant, Scopes, d =>
+            "expired" => tokens.Mint(Tenant, Scopes, d =>
             {
                 d.IssuedAt = DateTime.UtcNow.AddHours(-2);
                 d.NotBefore = DateTime.UtcNow.AddHours(-2);
                 d.Expires = DateTime.UtcNow.AddHours(-1);
             }),
-            "not yet valid" => tokens.Mint(_tenant, Scopes, d =>
+            "not yet valid" => tokens.Mint(Tenant, Scopes, d =>
             {
                 d.NotBefore = DateTime.UtcNow.AddHours(1);
                 d.Expires = DateTime.UtcNow.AddHours(2);
             }),
             "for another audience" => MerchantTokens.Mint(new SigningCredentials(new SymmetricSecurityKey(SigningKey()), SecurityAlgorithms.HmacSha256),
-                PluginInstance.MerchantIssuer, "another-api", _tenant, Scopes),
+                PluginInstance.MerchantIssuer, "another-api", Tenant, Scopes),
             "from another issuer" => MerchantTokens.Mint(new SigningCredentials(new SymmetricSecurityKey(SigningKey()), SecurityAlgorithms.HmacSha256),
-                "https://someone-else.test", PluginInstance.MerchantAudience, _tenant, Scopes),
+                "https://someone-else.test", PluginInstance.MerchantAudience, Tenant, Scopes),
             _ => throw new ArgumentOutOfRangeException(nameof(what), what, null),
         };
     }
 
-    private byte[] SigningKey() => Convert.FromBase64String(_plugin.Services.GetRequiredService<IConfiguration>()["MerchantAuth:SigningKey"]!);
+    private byte[] SigningKey() => Convert.FromBase64String(Plugin.Services.GetRequiredService<IConfiguration>()["MerchantAuth:SigningKey"]!);
 
     /// <summary>The same claims with <c>alg: none</c> and no signature.</summary>
     private static string Unsigned(string token)
