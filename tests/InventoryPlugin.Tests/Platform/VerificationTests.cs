@@ -46,6 +46,7 @@ public sealed class VerificationTests
         yield return Case("garbage body", (_, _) => "this is not a token", "JWT");
         yield return Case("empty body", (_, _) => "", "empty");
         yield return Case("JSON instead of a token", (_, d) => d!.ToJsonString(), "JWT");
+        yield return Case("signed payload that is not JSON", (t, _) => t.SignPayload(Encoding.UTF8.GetBytes("{\"data\": ")), "payload does not decode to a JSON object");
     }
 
     [TestCaseSource(nameof(BrokenTokens))]
