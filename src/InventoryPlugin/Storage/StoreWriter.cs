@@ -164,8 +164,8 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
 
     /// <summary>
     /// The writer's connection. It checkpoints the WAL itself only once it holds
-    /// <see cref="WriterCheckpointFrames"/> frames; by then the background checkpointer has copied
-    /// nearly all of them, so that checkpoint is short, and it lets the WAL start over from its beginning.
+    /// <see cref="WriterCheckpointFrames"/> frames; by then the background checkpointer has copied all
+    /// but those of its last interval, so that checkpoint is short, and it lets the WAL start over from its beginning.
     /// </summary>
     /// <remarks>
     /// temp_store = MEMORY keeps the savepoints' sub-journal (the before-image of every page a request
