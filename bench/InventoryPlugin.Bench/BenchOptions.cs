@@ -20,6 +20,8 @@ public sealed class BenchOptions
           --quick               a smoke run: short windows, one run, small request pools
           --no-build            use the existing Release build of src/InventoryPlugin
           --ceiling-only        only the in-process ceiling (for profiling the store)
+          --service-log-level L the service's Serilog minimum level (default Warning: no per-request
+                                lines; Information: one console line per request, as appsettings.json has it)
         """;
 
     public double DurationSeconds { get; private set; } = 8;
@@ -44,6 +46,8 @@ public sealed class BenchOptions
     public bool Build { get; private set; } = true;
 
     public bool CeilingOnly { get; private set; }
+
+    public string ServiceLogLevel { get; private set; } = "Warning";
 
     /// <summary>The parsed options, or <c>null</c> (after printing why) when the command line is wrong.</summary>
     public static BenchOptions? Parse(string[] args, string repositoryRoot, TextWriter error)
@@ -123,6 +127,11 @@ public sealed class BenchOptions
                             .Distinct()
                             .Order()
                             .ToList();
+                        break;
+                    case "--service-log-level":
+                        options.ServiceLogLevel = value is "Verbose" or "Debug" or "Information" or "Warning" or "Error" or "Fatal"
+                            ? value
+                            : throw new FormatException("--service-log-level takes a Serilog level: Verbose, Debug, Information, Warning, Error or Fatal.");
                         break;
                     case "--output":
                         options.Output = value == "-" ? null : Path.GetFullPath(value);

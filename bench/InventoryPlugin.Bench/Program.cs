@@ -108,7 +108,7 @@ double CeilingRate(Scenario scenario) =>
 async Task<Measurement> RunServiceAsync(Scenario scenario, int connections)
 {
     Collect();
-    await using var service = await ServiceUnderTest.StartAsync(root, identity, scenario.MaxBatchSize);
+    await using var service = await ServiceUnderTest.StartAsync(root, identity, scenario.MaxBatchSize, options.ServiceLogLevel);
     await service.SeedAsync(identity, scenario.Seed());
     using var handler = new SocketsHttpHandler
     {

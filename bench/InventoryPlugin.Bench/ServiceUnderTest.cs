@@ -15,7 +15,10 @@ namespace InventoryPlugin.Bench;
 public sealed class ServiceUnderTest : IAsyncDisposable
 {
     /// <summary>Set on every service the bench starts, and stated in the results.</summary>
-    public const string LoggingNote = "Serilog minimum level Warning (Serilog__MinimumLevel__Default): no per-request log lines";
+    /// <summary>How the service logs during a run, for the report.</summary>
+    public static string LoggingNote(string level) => level == "Information"
+        ? "Serilog minimum level Information (Serilog__MinimumLevel__Default): one console line per request, read and written to a file by this process"
+        : $"Serilog minimum level {level} (Serilog__MinimumLevel__Default): no per-request log lines";
 
     private readonly Process _process;
     private readonly StreamWriter _log;
@@ -62,7 +65,7 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         }
     }
 
-    public static async Task<ServiceUnderTest> StartAsync(string repositoryRoot, BenchIdentity identity, int maxBatchSize)
+    public static async Task<ServiceUnderTest> StartAsync(string repositoryRoot, BenchIdentity identity, int maxBatchSize, string logLevel)
     {
         var directory = Path.Combine(Path.GetTempPath(), "inventory-plugin-bench", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -89,7 +92,7 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         environment["Storage__MaxBatchSize"] = maxBatchSize.ToString(CultureInfo.InvariantCulture);
         environment["Http__Urls"] = baseAddress.ToString().TrimEnd('/');
         environment["Http__PathBase"] = "";
-        environment["Serilog__MinimumLevel__Default"] = "Warning";
+        environment["Serilog__MinimumLevel__Default"] = logLevel;
         environment["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Warning";
         environment.Remove("ASPNETCORE_URLS");
         environment.Remove("ASPNETCORE_HTTP_PORTS");
