@@ -57,7 +57,7 @@ public sealed class PlatformTokenVerifier
         catch (Exception exception) when (exception is ArgumentException or SecurityTokenMalformedException)
         {
             // Three dot-separated parts look like a JWT: then say which part is wrong, not that it is no JWT at all.
-            return TokenVerification.Fail(compactToken.Trim().Count(c => c == '.') == 2
+            return TokenVerification.Fail(compactToken.Count(c => c == '.') == 2
                 ? "the token's header or payload does not decode to a JSON object"
                 : "the body is not a compact JWT");
         }

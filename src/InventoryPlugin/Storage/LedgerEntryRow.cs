@@ -41,21 +41,9 @@ public sealed record LedgerEntryRow
             VALUES (@InstanceId, @RecordId, @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
                     @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt)
             """,
-            "@InstanceId", "@RecordId", "@Delta", "@QuantityAfter", "@Operation", "@Reason", "@OrderId",
-            "@RequestId", "@ActorType", "@ActorId", "@RestrictFlag", "@CreatedAt");
-        var parameters = command.Parameters;
-        parameters[0].Value = InstanceId;
-        parameters[1].Value = RecordId;
-        parameters[2].Value = Delta;
-        parameters[3].Value = QuantityAfter;
-        parameters[4].Value = Operation;
-        parameters[5].Value = (object?)Reason ?? DBNull.Value;
-        parameters[6].Value = (object?)OrderId ?? DBNull.Value;
-        parameters[7].Value = (object?)RequestId ?? DBNull.Value;
-        parameters[8].Value = ActorType;
-        parameters[9].Value = (object?)ActorId ?? DBNull.Value;
-        parameters[10].Value = (object?)RestrictFlag ?? DBNull.Value;
-        parameters[11].Value = CreatedAt;
+            ("@InstanceId", InstanceId), ("@RecordId", RecordId), ("@Delta", Delta), ("@QuantityAfter", QuantityAfter),
+            ("@Operation", Operation), ("@Reason", Reason), ("@OrderId", OrderId), ("@RequestId", RequestId),
+            ("@ActorType", ActorType), ("@ActorId", ActorId), ("@RestrictFlag", RestrictFlag), ("@CreatedAt", CreatedAt));
         command.ExecuteNonQuery();
     }
 }

@@ -50,9 +50,7 @@ public sealed class StockChangeStore(StoreWriter writer)
     {
         var command = context.Prepared(
             "SELECT request_digest, status_code, body FROM idempotency WHERE instance_id = @InstanceId AND request_id = @RequestId",
-            "@InstanceId", "@RequestId");
-        command.Parameters[0].Value = change.InstanceId;
-        command.Parameters[1].Value = change.RequestId;
+            ("@InstanceId", change.InstanceId), ("@RequestId", change.RequestId));
         using var earlier = command.ExecuteReader();
         if (!earlier.Read())
         {
@@ -71,14 +69,8 @@ public sealed class StockChangeStore(StoreWriter writer)
             INSERT INTO idempotency (instance_id, request_id, request_digest, status_code, body, created_at)
             VALUES (@InstanceId, @RequestId, @RequestDigest, @StatusCode, @Body, @CreatedAt)
             """,
-            "@InstanceId", "@RequestId", "@RequestDigest", "@StatusCode", "@Body", "@CreatedAt");
-        var parameters = command.Parameters;
-        parameters[0].Value = change.InstanceId;
-        parameters[1].Value = change.RequestId;
-        parameters[2].Value = change.RequestDigest;
-        parameters[3].Value = response.StatusCode;
-        parameters[4].Value = response.Body;
-        parameters[5].Value = context.NowMs;
+            ("@InstanceId", change.InstanceId), ("@RequestId", change.RequestId), ("@RequestDigest", change.RequestDigest),
+            ("@StatusCode", response.StatusCode), ("@Body", response.Body), ("@CreatedAt", context.NowMs));
         command.ExecuteNonQuery();
     }
 
@@ -183,13 +175,7 @@ public sealed class StockChangeStore(StoreWriter writer)
             WHERE id = @id AND revision = @revision AND (@floor IS NULL OR quantity + @delta >= @floor)
             RETURNING quantity
             """,
-            "@id", "@revision", "@delta", "@floor", "@now");
-        var parameters = command.Parameters;
-        parameters[0].Value = record.Id;
-        parameters[1].Value = record.Revision;
-        parameters[2].Value = delta;
-        parameters[3].Value = (object?)floor ?? DBNull.Value;
-        parameters[4].Value = context.NowMs;
+            ("@id", record.Id), ("@revision", record.Revision), ("@delta", delta), ("@floor", floor), ("@now", context.NowMs));
         var quantityAfter = command.ExecuteScalar() as long?;
         return quantityAfter ?? throw new InvalidOperationException(
             $"Stock record {record.Id} changed between judging and updating; the request was rolled back.");
@@ -205,16 +191,8 @@ public sealed class StockChangeStore(StoreWriter writer)
             VALUES (@id, @InstanceId, @AppId, @CatalogItemId, @VariantKey, @LocationId,
                     1, @delta, 0, 1, 1, @now, @now)
             """,
-            "@id", "@InstanceId", "@AppId", "@CatalogItemId", "@VariantKey", "@LocationId", "@delta", "@now");
-        var parameters = command.Parameters;
-        parameters[0].Value = id;
-        parameters[1].Value = key.InstanceId;
-        parameters[2].Value = key.AppId;
-        parameters[3].Value = key.CatalogItemId;
-        parameters[4].Value = key.VariantKey;
-        parameters[5].Value = key.LocationId;
-        parameters[6].Value = delta;
-        parameters[7].Value = context.NowMs;
+            ("@id", id), ("@InstanceId", key.InstanceId), ("@AppId", key.AppId), ("@CatalogItemId", key.CatalogItemId),
+            ("@VariantKey", key.VariantKey), ("@LocationId", key.LocationId), ("@delta", delta), ("@now", context.NowMs));
         command.ExecuteNonQuery();
         return (id, delta);
     }

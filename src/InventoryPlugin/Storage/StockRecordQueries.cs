@@ -29,13 +29,8 @@ public static class StockRecordQueries
     {
         var command = context.Prepared(
             $"SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision FROM stock_records WHERE {KeyCondition}",
-            "@InstanceId", "@AppId", "@CatalogItemId", "@VariantKey", "@LocationId");
-        var parameters = command.Parameters;
-        parameters[0].Value = key.InstanceId;
-        parameters[1].Value = key.AppId;
-        parameters[2].Value = key.CatalogItemId;
-        parameters[3].Value = key.VariantKey;
-        parameters[4].Value = key.LocationId;
+            ("@InstanceId", key.InstanceId), ("@AppId", key.AppId), ("@CatalogItemId", key.CatalogItemId),
+            ("@VariantKey", key.VariantKey), ("@LocationId", key.LocationId));
         using var row = command.ExecuteReader();
         return row.Read()
             ? new StockRecordState(
@@ -91,8 +86,7 @@ public static class StockRecordQueries
     /// <summary>The same read inside the writer's transaction, through a prepared command.</summary>
     public static TenantSettings LoadSettings(WriteContext context, string instanceId)
     {
-        var command = context.Prepared(SettingsSql, "@instanceId");
-        command.Parameters[0].Value = instanceId;
+        var command = context.Prepared(SettingsSql, ("@instanceId", instanceId));
         using var row = command.ExecuteReader();
         return row.Read()
             ? TenantSettings.FromStored(row.IsDBNull(0) ? null : row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1))

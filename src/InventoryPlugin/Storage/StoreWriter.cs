@@ -12,13 +12,18 @@ public sealed record WriteContext(SqliteConnection Connection, SqliteTransaction
     /// <summary>
     /// A command for <paramref name="sql"/> that is prepared once on the writer's connection and reused
     /// by every later write, so SQLite parses the statement once instead of once per request. Its
-    /// parameters are created once, in the order named; the caller sets their values before executing.
+    /// parameters are created on first use, in the order given, and bound to these values (null as NULL).
     /// </summary>
-    public SqliteCommand Prepared(string sql, params ReadOnlySpan<string> parameterNames)
+    public SqliteCommand Prepared(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
     {
         var commands = Commands ?? throw new InvalidOperationException("Only the store writer's contexts keep prepared commands.");
-        var command = commands.Get(Connection, sql, parameterNames);
+        var command = commands.Get(Connection, sql, parameters);
         command.Transaction = Transaction;
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            command.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
+        }
+
         return command;
     }
 }
@@ -28,22 +33,22 @@ internal sealed class PreparedCommands
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
-    public SqliteCommand Get(SqliteConnection connection, string sql, ReadOnlySpan<string> parameterNames)
+    public SqliteCommand Get(SqliteConnection connection, string sql, ReadOnlySpan<(string Name, object? Value)> parameters)
     {
         if (!_commands.TryGetValue(sql, out var command))
         {
-            command = Create(connection, sql, parameterNames);
+            command = Create(connection, sql, parameters);
             _commands.Add(sql, command);
         }
 
         return command;
     }
 
-    private static SqliteCommand Create(SqliteConnection connection, string sql, ReadOnlySpan<string> parameterNames)
+    private static SqliteCommand Create(SqliteConnection connection, string sql, ReadOnlySpan<(string Name, object? Value)> parameters)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        foreach (var name in parameterNames)
+        foreach (var (name, _) in parameters)
         {
             command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
         }
