@@ -27,7 +27,7 @@ public sealed class PlatformTokens(RSA key, string appId, string issuer = "wix.c
             ["exp"] = Now + 300,
         };
         claims?.Invoke(payload);
-        var head = new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT" };
+        var head = DefaultHeader();
         header?.Invoke(head);
         return SignRs256(head, payload, Key);
     }
@@ -38,7 +38,7 @@ public sealed class PlatformTokens(RSA key, string appId, string issuer = "wix.c
     /// </summary>
     public string SignPayload(byte[] payload, JsonObject? header = null) =>
         SignRs256(
-            Base64UrlEncoder.Encode((header ?? new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT" }).ToJsonString()) + "." + Base64UrlEncoder.Encode(payload),
+            Base64UrlEncoder.Encode((header ?? DefaultHeader()).ToJsonString()) + "." + Base64UrlEncoder.Encode(payload),
             Key);
 
     public static string SignRs256(JsonObject header, JsonObject payload, RSA key) => SignRs256(SigningInput(header, payload), key);
@@ -54,6 +54,9 @@ public sealed class PlatformTokens(RSA key, string appId, string issuer = "wix.c
         var input = SigningInput(header, payload);
         return input + "." + Base64UrlEncoder.Encode(HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(input)));
     }
+
+    /// <summary>The header the platform signs with.</summary>
+    public static JsonObject DefaultHeader() => new() { ["alg"] = "RS256", ["typ"] = "JWT" };
 
     public static string SigningInput(JsonObject header, JsonObject payload) =>
         Base64UrlEncoder.Encode(header.ToJsonString()) + "." + Base64UrlEncoder.Encode(payload.ToJsonString());

@@ -515,7 +515,7 @@ public sealed class FuzzTests
             var data = Envelope(decrement, complete: false);
             var payload = tokens.DefaultPayload(null);
             payload["data"] = data;
-            var header = new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT" };
+            var header = PlatformTokens.DefaultHeader();
             var raws = new Dictionary<string, byte[]>();
             var mutations = new List<Mutation>();
 
