@@ -1,6 +1,7 @@
 using InventoryPlugin.Platform;
 using InventoryPlugin.Stock;
 using InventoryPlugin.Storage;
+using InventoryPlugin.Storage.Sqlite;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -49,10 +50,10 @@ public static class Ceiling
             var connections = new SqliteConnectionFactory(options, new BenchEnvironment(directory));
             using var writer = new StoreWriter(connections, options, TimeProvider.System, NullLogger<StoreWriter>.Instance);
             await writer.StartAsync(CancellationToken.None).ConfigureAwait(false);
-            var records = new StockRecordStore(writer);
+            var store = new SqliteStockStore(writer);
             foreach (var chunk in scenario.Seed().Chunk(1000))
             {
-                await records.UpsertAsync(
+                await store.UpsertAsync(
                     chunk.Select(r => new NewStockRecord(
                         new StockKey(instanceId, BenchIdentity.StoresAppId, r.CatalogItemId, VariantKeys.Product, TenantSettings.FixedDefaultLocationId),
                         TrackQuantity: true,
@@ -62,7 +63,6 @@ public static class Ceiling
                     CancellationToken.None).ConfigureAwait(false);
             }
 
-            var store = new StockChangeStore(writer);
             var measurement = await LoadDriver.DriveAsync(
                 changes.Length,
                 callers,

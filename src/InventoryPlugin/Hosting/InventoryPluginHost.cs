@@ -29,25 +29,13 @@ public static partial class InventoryPluginHost
             .Validate(o => !string.IsNullOrWhiteSpace(o.PublicKey) || o.AdditionalPublicKeys.Count > 0, "Wix:PublicKey is required.")
             .Validate(o => o.ClockSkewSeconds is >= 0 and <= 600, "Wix:ClockSkewSeconds must be between 0 and 600.")
             .ValidateOnStart();
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section)
-            .Validate(o => o.MaxBatchSize is >= 1 and <= 4096, "Storage:MaxBatchSize must be between 1 and 4096.")
-            .ValidateOnStart();
-        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section)
-            .Validate(o => o.RetentionDays >= 1, "Idempotency:RetentionDays must be at least 1.")
-            .ValidateOnStart();
-
-        services.AddSingleton<SqliteConnectionFactory>();
-        services.AddSingleton<StoreWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
-        services.AddSingleton<IdempotencyPruner>();
-        services.AddHostedService(sp => sp.GetRequiredService<IdempotencyPruner>());
-        services.AddSingleton<StockChangeStore>();
-        services.AddSingleton<StockRecordStore>();
+        services.AddStockStorage(builder.Configuration);
 
         services.AddSingleton<PlatformTokenVerifier>();
         services.AddSingleton<PlatformVerificationFilter>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = MerchantProblems.AddDefaultCode);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<StoreUnavailableExceptionHandler>();
         // Unreadable bodies become exceptions, so BadRequestExceptionHandler can name the field at fault.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDescription>());

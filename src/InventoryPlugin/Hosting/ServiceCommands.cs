@@ -1,6 +1,5 @@
 using System.Globalization;
 using InventoryPlugin.Storage;
-using Microsoft.Extensions.Options;
 
 namespace InventoryPlugin.Hosting;
 
@@ -18,31 +17,25 @@ public static class ServiceCommands
     /// <returns>The process exit code: 0 consistent / healthy, 1 drift found / unhealthy, 2 cannot check.</returns>
     public static Task<int> RunAsync(WebApplicationBuilder builder, string[] args, TextWriter output) => args[0] switch
     {
-        VerifyLedger => Task.FromResult(RunVerifyLedger(builder, OptionValue(args, "--instance"), output)),
+        VerifyLedger => RunVerifyLedgerAsync(builder, OptionValue(args, "--instance"), output),
         _ => RunHealthCheckAsync(builder, output),
     };
 
-    private static int RunVerifyLedger(WebApplicationBuilder builder, string? instanceId, TextWriter output)
+    private static async Task<int> RunVerifyLedgerAsync(WebApplicationBuilder builder, string? instanceId, TextWriter output)
     {
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var connections = new SqliteConnectionFactory(Options.Create(storage), builder.Environment);
-        if (!File.Exists(connections.DatabasePath))
+        var (reader, where, problem, lifetime) = await StorageRegistration.OpenForCommandAsync(storage, builder.Environment, CancellationToken.None).ConfigureAwait(false);
+        await using var _ = lifetime.ConfigureAwait(false);
+        if (reader is null)
         {
-            output.WriteLine($"No database at {connections.DatabasePath} (Storage:ConnectionString).");
+            output.WriteLine(problem);
             return 2;
         }
 
-        using var connection = connections.OpenRead();
-        if (Migrator.AppliedVersion(connection) == 0)
-        {
-            output.WriteLine($"{connections.DatabasePath} has no InventoryPlugin schema.");
-            return 2;
-        }
-
-        var report = LedgerVerification.Verify(connection, instanceId);
+        var report = await reader.VerifyLedgerAsync(instanceId, CancellationToken.None).ConfigureAwait(false);
         var scope = instanceId is null ? "all tenants" : $"tenant {instanceId}";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{connections.DatabasePath}, {scope}: {report.Records} records, {report.Entries} ledger entries."));
+            $"{where}, {scope}: {report.Records} records, {report.Entries} ledger entries."));
         foreach (var drift in report.Drifts)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -57,7 +50,7 @@ public static class ServiceCommands
 
         output.WriteLine(report.Consistent
             ? "Consistent: every quantity equals the sum of its ledger deltas."
-            : $"NOT consistent: {report.Drifts.Count} drifting records, {report.BrokenEntries.Count} broken entries (at most {LedgerVerification.MaxListed} of each listed).");
+            : $"NOT consistent: {report.Drifts.Count} drifting records, {report.BrokenEntries.Count} broken entries (at most {LedgerVerificationReport.MaxListed} of each listed).");
         return report.Consistent ? 0 : 1;
     }
 

@@ -8,10 +8,10 @@ namespace InventoryPlugin.Merchant;
 public static class AvailabilityEndpoints
 {
     public static void MapAvailabilityEndpoints(this MerchantRoutes routes) =>
-        routes.Read.MapPost("/availability", Check).WithTags("Availability")
+        routes.Read.MapPost("/availability", CheckAsync).WithTags("Availability")
             .WithSummary("Availability of up to 300 items; canFulfil tells whether a restricted decrement of that quantity would be applied now.");
 
-    private static IResult Check(AvailabilityRequest? body, Tenant tenant, SqliteConnectionFactory connections)
+    private static async Task<IResult> CheckAsync(AvailabilityRequest? body, Tenant tenant, IStockReader reader, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var items = body?.Items;
@@ -21,8 +21,7 @@ public static class AvailabilityEndpoints
             return MerchantProblems.Validation(errors);
         }
 
-        using var connection = connections.OpenRead();
-        var settings = StockRecordQueries.LoadSettings(connection, null, tenant.InstanceId);
+        var settings = await reader.LoadSettingsAsync(tenant.InstanceId, cancellationToken).ConfigureAwait(false);
         var keys = new List<StockKey?>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
@@ -47,7 +46,8 @@ public static class AvailabilityEndpoints
             return MerchantProblems.Validation(errors);
         }
 
-        var answers = items.Zip(keys, (item, key) => Describe(StockRecordQueries.FindRecordByKey(connection, null, key!.Value), key.Value, item!.Quantity, settings)).ToList();
+        var records = await reader.FindByKeysAsync(keys.Select(k => k!.Value).ToList(), cancellationToken).ConfigureAwait(false);
+        var answers = items.Select((item, i) => Describe(records[i], keys[i]!.Value, item!.Quantity, settings)).ToList();
         return TypedResults.Ok(new AvailabilityResponse(answers));
     }
 

@@ -32,7 +32,7 @@ public static class BulkPolicy
         return true;
     }
 
-    public static async Task<IResult> ApplyAsync(IReadOnlyList<Row> rows, bool allOrNothing, StockRecordStore store, Tenant tenant, CancellationToken cancellationToken)
+    public static async Task<IResult> ApplyAsync(IReadOnlyList<Row> rows, bool allOrNothing, IStockStore store, Tenant tenant, CancellationToken cancellationToken)
     {
         RejectRepeatedKeys(rows);
         var valid = rows.Where(r => !r.Errors.Any).ToList();

@@ -28,17 +28,16 @@ public static class CsvTransferEndpoints
             .WithSummary("Create or update records from CSV (the export's columns); errorPolicy=ALL_OR_NOTHING (default) or APPLY_VALID.");
     }
 
-    private static async Task ExportAsync(HttpContext http, Tenant tenant, SqliteConnectionFactory connections)
+    private static async Task ExportAsync(HttpContext http, Tenant tenant, IStockReader reader)
     {
         http.Response.ContentType = $"{ContentType}; charset=utf-8";
         http.Response.Headers.ContentDisposition = "attachment; filename=\"inventory.csv\"";
         await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false));
         await writer.WriteAsync(Csv.Line(Columns) + "\n").ConfigureAwait(false);
-        using var connection = connections.OpenRead();
         string? after = null;
         while (true)
         {
-            var page = StockRecordQueries.Page(connection, tenant.InstanceId, new StockRecordFilter(), after, InventoryItemsEndpoints.MaxPageSize);
+            var page = await reader.PageAsync(tenant.InstanceId, new StockRecordFilter(), after, InventoryItemsEndpoints.MaxPageSize, http.RequestAborted).ConfigureAwait(false);
             foreach (var record in page)
             {
                 await writer.WriteAsync(Csv.Line(Fields(record)) + "\n").ConfigureAwait(false);
@@ -53,7 +52,7 @@ public static class CsvTransferEndpoints
         }
     }
 
-    private static async Task<IResult> ImportAsync(HttpContext http, Tenant tenant, StockRecordStore store, SqliteConnectionFactory connections, string? errorPolicy)
+    private static async Task<IResult> ImportAsync(HttpContext http, Tenant tenant, IStockStore store, IStockReader records, string? errorPolicy)
     {
         var errors = new ValidationErrors();
         var allOrNothing = BulkPolicy.Parse(errorPolicy, "errorPolicy", errors);
@@ -88,7 +87,7 @@ public static class CsvTransferEndpoints
             return MerchantProblems.Validation(errors);
         }
 
-        var settings = InventoryItemsEndpoints.SettingsOf(connections, tenant);
+        var settings = await records.LoadSettingsAsync(tenant.InstanceId, http.RequestAborted).ConfigureAwait(false);
         var rows = csv.Skip(1).Select(row =>
         {
             var rowErrors = new ValidationErrors();

@@ -15,18 +15,18 @@ public static class InventoryItemsEndpoints
         var read = routes.Read.MapGroup("/inventory-items").WithTags("Inventory items");
         var write = routes.Write.MapGroup("/inventory-items").WithTags("Inventory items");
         write.MapPost("/", CreateAsync).WithSummary("Create a stock record.");
-        read.MapGet("/{id}", Get).WithSummary("One stock record, with its availability status.");
+        read.MapGet("/{id}", GetAsync).WithSummary("One stock record, with its availability status.");
         write.MapPatch("/{id}", PatchAsync).WithSummary("Change tracking, quantity (a SET), inStock or preorder; requires the current revision.");
         write.MapDelete("/{id}", DeleteAsync).WithSummary("Remove a record; its ledger entries stay.");
-        read.MapPost("/query", Query).WithSummary("Filter records, with cursor paging.");
+        read.MapPost("/query", QueryAsync).WithSummary("Filter records, with cursor paging.");
         write.MapPost("/{id}/adjust", AdjustAsync).WithSummary("Add a delta; with restrict, refuse going below what the record may sell.");
         write.MapPost("/bulk-upsert", BulkUpsertAsync).WithSummary("Create or update up to 1000 records by key, in one transaction.");
     }
 
-    private static async Task<IResult> CreateAsync(InventoryItemInput? body, Tenant tenant, StockRecordStore store, SqliteConnectionFactory connections, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(InventoryItemInput? body, Tenant tenant, IStockStore store, IStockReader reader, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        var record = ItemInputs.NewRecord(tenant.InstanceId, body, SettingsOf(connections, tenant), "", errors);
+        var record = ItemInputs.NewRecord(tenant.InstanceId, body, await reader.LoadSettingsAsync(tenant.InstanceId, cancellationToken).ConfigureAwait(false), "", errors);
         if (record is null)
         {
             return MerchantProblems.Validation(errors);
@@ -35,15 +35,12 @@ public static class InventoryItemsEndpoints
         return MerchantProblems.ToResult(await store.CreateAsync(record, tenant.Actor, cancellationToken).ConfigureAwait(false));
     }
 
-    private static IResult Get(string id, Tenant tenant, SqliteConnectionFactory connections)
-    {
-        using var connection = connections.OpenRead();
-        return StockRecordQueries.Get(connection, null, tenant.InstanceId, CanonicalId(id)) is { } record
+    private static async Task<IResult> GetAsync(string id, Tenant tenant, IStockReader reader, CancellationToken cancellationToken) =>
+        await reader.GetAsync(tenant.InstanceId, CanonicalId(id), cancellationToken).ConfigureAwait(false) is { } record
             ? TypedResults.Ok(InventoryItemView.From(record))
             : MerchantProblems.NotFound("The inventory item");
-    }
 
-    private static async Task<IResult> PatchAsync(string id, PatchInventoryItemRequest? body, Tenant tenant, StockRecordStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> PatchAsync(string id, PatchInventoryItemRequest? body, Tenant tenant, IStockStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (body is null)
@@ -68,12 +65,12 @@ public static class InventoryItemsEndpoints
         return MerchantProblems.ToResult(await store.ChangeAsync(tenant.InstanceId, CanonicalId(id), body.Revision!.Value, change, tenant.Actor, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, Tenant tenant, StockRecordStore store, CancellationToken cancellationToken) =>
+    private static async Task<IResult> DeleteAsync(string id, Tenant tenant, IStockStore store, CancellationToken cancellationToken) =>
         await store.DeleteAsync(tenant.InstanceId, CanonicalId(id), cancellationToken).ConfigureAwait(false)
             ? TypedResults.NoContent()
             : MerchantProblems.NotFound("The inventory item");
 
-    private static async Task<IResult> AdjustAsync(string id, AdjustRequest? body, Tenant tenant, StockRecordStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> AdjustAsync(string id, AdjustRequest? body, Tenant tenant, IStockStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (body?.Delta is not { } delta || delta == 0)
@@ -100,7 +97,7 @@ public static class InventoryItemsEndpoints
         return MerchantProblems.ToResult(outcome);
     }
 
-    private static IResult Query(QueryRequest? body, Tenant tenant, SqliteConnectionFactory connections)
+    private static async Task<IResult> QueryAsync(QueryRequest? body, Tenant tenant, IStockReader reader, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var limit = body?.Limit ?? DefaultPageSize;
@@ -133,14 +130,13 @@ public static class InventoryItemsEndpoints
 
         // Status is derived, never stored: pages are read in id order and filtered by the same rule
         // that judges decrements, so a query can never disagree with what the platform is told.
-        using var connection = connections.OpenRead();
         var storeFilter = new StockRecordFilter(filter?.AppId, filter?.CatalogItemId, location);
         var found = new List<InventoryItemView>(Math.Min(limit, 256));
         var lastScanned = after;
         var more = false;
         while (!more)
         {
-            var page = StockRecordQueries.Page(connection, tenant.InstanceId, storeFilter, lastScanned, limit);
+            var page = await reader.PageAsync(tenant.InstanceId, storeFilter, lastScanned, limit, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < page.Count && !more; i++)
             {
                 lastScanned = page[i].Id;
@@ -160,7 +156,7 @@ public static class InventoryItemsEndpoints
         return TypedResults.Ok(new QueryResponse(found, more ? Cursor.Encode(lastScanned!) : null));
     }
 
-    private static async Task<IResult> BulkUpsertAsync(BulkUpsertRequest? body, Tenant tenant, StockRecordStore store, SqliteConnectionFactory connections, CancellationToken cancellationToken)
+    private static async Task<IResult> BulkUpsertAsync(BulkUpsertRequest? body, Tenant tenant, IStockStore store, IStockReader reader, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var rows = body?.Items;
@@ -175,7 +171,7 @@ public static class InventoryItemsEndpoints
             return MerchantProblems.Validation(errors);
         }
 
-        var settings = SettingsOf(connections, tenant);
+        var settings = await reader.LoadSettingsAsync(tenant.InstanceId, cancellationToken).ConfigureAwait(false);
         var candidates = rows!.Select((row, index) => (Index: index, Prefix: $"items[{index}]", Input: row)).ToList();
         return await BulkPolicy.ApplyAsync(
             candidates.Select(c =>
@@ -188,12 +184,6 @@ public static class InventoryItemsEndpoints
             store,
             tenant,
             cancellationToken).ConfigureAwait(false);
-    }
-
-    internal static TenantSettings SettingsOf(SqliteConnectionFactory connections, Tenant tenant)
-    {
-        using var connection = connections.OpenRead();
-        return StockRecordQueries.LoadSettings(connection, null, tenant.InstanceId);
     }
 
     /// <summary>Ids are GUIDs; any other spelling simply finds nothing.</summary>

@@ -1,3 +1,4 @@
+using InventoryPlugin.Stock;
 using InventoryPlugin.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,14 +11,14 @@ public static class LedgerEndpoints
 
     public static void MapLedgerEndpoints(this MerchantRoutes routes)
     {
-        routes.Read.MapGet("/ledger", Page).WithTags("Ledger").WithSummary("Ledger entries by item, order, request and time range; cursor paging.");
-        routes.Read.MapGet("/ledger/verify", Verify).WithTags("Ledger")
+        routes.Read.MapGet("/ledger", PageAsync).WithTags("Ledger").WithSummary("Ledger entries by item, order, request and time range; cursor paging.");
+        routes.Read.MapGet("/ledger/verify", VerifyAsync).WithTags("Ledger")
             .WithSummary("Recomputes every record's quantity from the ledger and reports any drift.");
-        routes.Read.MapGet("/orders/{orderId}", Order).WithTags("Ledger").WithSummary("One order's ledger entries and the net change per record.");
+        routes.Read.MapGet("/orders/{orderId}", OrderAsync).WithTags("Ledger").WithSummary("One order's ledger entries and the net change per record.");
     }
 
-    private static IResult Page(Tenant tenant, SqliteConnectionFactory connections,
-        string? itemId, string? orderId, string? requestId, DateTimeOffset? from, DateTimeOffset? to, string? cursor, int? limit)
+    private static async Task<IResult> PageAsync(Tenant tenant, IStockReader reader,
+        string? itemId, string? orderId, string? requestId, DateTimeOffset? from, DateTimeOffset? to, string? cursor, int? limit, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var pageSize = limit ?? InventoryItemsEndpoints.DefaultPageSize;
@@ -37,27 +38,24 @@ public static class LedgerEndpoints
             return MerchantProblems.Validation(errors);
         }
 
-        using var connection = connections.OpenRead();
         var filter = new LedgerFilter(Canonical(itemId), Canonical(orderId), requestId, from?.ToUnixTimeMilliseconds(), to?.ToUnixTimeMilliseconds());
-        var entries = LedgerQueries.Page(connection, tenant.InstanceId, filter, afterSeq, pageSize);
+        var entries = await reader.LedgerPageAsync(tenant.InstanceId, filter, afterSeq, pageSize, cancellationToken).ConfigureAwait(false);
         var next = entries.Count == pageSize ? Cursor.Encode(entries[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null;
         return TypedResults.Ok(new LedgerPage(entries.Select(View).ToList(), next));
     }
 
-    private static Ok<LedgerVerificationView> Verify(Tenant tenant, SqliteConnectionFactory connections)
+    private static async Task<Ok<LedgerVerificationView>> VerifyAsync(Tenant tenant, IStockReader reader, CancellationToken cancellationToken)
     {
-        using var connection = connections.OpenRead();
-        var report = LedgerVerification.Verify(connection, tenant.InstanceId);
+        var report = await reader.VerifyLedgerAsync(tenant.InstanceId, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new LedgerVerificationView(
             report.Consistent, report.Records, report.Entries,
             report.Drifts.Select(d => new DriftView(d.RecordId, d.Quantity, d.LedgerSum, d.Drift, d.Entries)).ToList(),
             report.BrokenEntries.Select(b => new BrokenEntryView(b.Seq, b.RecordId, b.QuantityAfter, b.RunningSum)).ToList()));
     }
 
-    private static IResult Order(string orderId, Tenant tenant, SqliteConnectionFactory connections)
+    private static async Task<IResult> OrderAsync(string orderId, Tenant tenant, IStockReader reader, CancellationToken cancellationToken)
     {
-        using var connection = connections.OpenRead();
-        var entries = LedgerQueries.Page(connection, tenant.InstanceId, new LedgerFilter(OrderId: Canonical(orderId)), 0, MaxEntriesPerOrder);
+        var entries = await reader.LedgerPageAsync(tenant.InstanceId, new LedgerFilter(OrderId: Canonical(orderId)), 0, MaxEntriesPerOrder, cancellationToken).ConfigureAwait(false);
         if (entries.Count == 0)
         {
             return MerchantProblems.NotFound("The order");
@@ -67,8 +65,8 @@ public static class LedgerEndpoints
         return TypedResults.Ok(new OrderView(entries[0].OrderId!, entries.Select(View).ToList(), net));
     }
 
-    internal static LedgerEntryView View(LedgerEntryRow entry) => new(
-        entry.Seq, entry.RecordId, entry.Delta, entry.QuantityAfter, entry.Operation, entry.Reason, entry.OrderId, entry.RequestId,
+    internal static LedgerEntryView View(LedgerEntry entry) => new(
+        entry.Seq, entry.RecordId, entry.Delta, entry.QuantityAfter, LedgerEntry.OperationName(entry.Operation), entry.Reason, entry.OrderId, entry.RequestId,
         entry.ActorType, entry.ActorId, entry.RestrictFlag, DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedAt));
 
     private static string? Canonical(string? id) => Guid.TryParse(id, out var guid) ? guid.ToString("D") : id;

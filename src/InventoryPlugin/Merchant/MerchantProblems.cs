@@ -93,3 +93,25 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
     // "$.items[2].quantity" -> "items[2].quantity"
     private static string ToFieldName(string jsonPath) => jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
 }
+
+/// <summary>The store cannot be reached: 503 with code <c>STORE_UNAVAILABLE</c>; nothing was changed and the call may be retried.</summary>
+public sealed class StoreUnavailableExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not StoreUnavailableException)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = "5";
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "The stock store is unavailable; nothing was changed. Retry shortly.",
+        };
+        problem.Extensions["code"] = "STORE_UNAVAILABLE";
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);
+    }
+}

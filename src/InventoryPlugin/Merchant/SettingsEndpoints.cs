@@ -8,15 +8,15 @@ public static class SettingsEndpoints
 {
     public static void MapSettingsEndpoints(this MerchantRoutes routes)
     {
-        routes.Read.MapGet("/settings", Get).WithTags("Settings").WithSummary("The tenant's settings.");
+        routes.Read.MapGet("/settings", GetAsync).WithTags("Settings").WithSummary("The tenant's settings.");
         routes.Write.MapPut("/settings", PutAsync).WithTags("Settings")
             .WithSummary("Replace the tenant's settings; a null default location means the fixed default.");
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.Ok<SettingsView> Get(Tenant tenant, SqliteConnectionFactory connections) =>
-        TypedResults.Ok(View(InventoryItemsEndpoints.SettingsOf(connections, tenant)));
+    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<SettingsView>> GetAsync(Tenant tenant, IStockReader reader, CancellationToken cancellationToken) =>
+        TypedResults.Ok(View(await reader.LoadSettingsAsync(tenant.InstanceId, cancellationToken).ConfigureAwait(false)));
 
-    private static async Task<IResult> PutAsync(SettingsRequest? body, Tenant tenant, StockRecordStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> PutAsync(SettingsRequest? body, Tenant tenant, IStockStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var location = ItemInputs.Location(body?.DefaultLocationId, "defaultLocationId", errors) ?? TenantSettings.FixedDefaultLocationId;

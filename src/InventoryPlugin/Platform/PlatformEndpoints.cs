@@ -30,19 +30,31 @@ public static class PlatformEndpoints
             .Produces(StatusCodes.Status401Unauthorized, contentType: "application/json")
             .Produces(StatusCodes.Status409Conflict, contentType: "application/json")
             .Produces(StatusCodes.Status413PayloadTooLarge, contentType: "application/json")
-            .Produces(StatusCodes.Status428PreconditionRequired, contentType: "application/json");
+            .Produces(StatusCodes.Status428PreconditionRequired, contentType: "application/json")
+            .Produces(StatusCodes.Status503ServiceUnavailable, contentType: "application/json");
 
-    private static async Task<IResult> ApplyAsync(HttpContext http, StockChangeStore store)
+    private static async Task<IResult> ApplyAsync(HttpContext http, IStockStore store)
     {
         var call = http.Features.GetRequiredFeature<PlatformCall>();
-        var outcome = await store.ApplyAsync(call.Change!, PlatformResponses.Render, http.RequestAborted).ConfigureAwait(false);
+        ChangeOutcome outcome;
+        try
+        {
+            outcome = await store.ApplyAsync(call.Change!, PlatformResponses.Render, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            // Nothing was applied; the platform may retry the same request safely.
+            call.Outcome = PlatformOutcome.Unavailable;
+            return PlatformResponses.Unavailable();
+        }
+
         call.Outcome = outcome switch
         {
-            ChangeOutcome.Applied => "applied",
-            ChangeOutcome.Refused => "refused",
-            ChangeOutcome.Replayed => "replayed",
-            ChangeOutcome.RequestIdReused => "request-id-reused",
-            _ => "unknown",
+            ChangeOutcome.Applied => PlatformOutcome.Applied,
+            ChangeOutcome.Refused => PlatformOutcome.Refused,
+            ChangeOutcome.Replayed => PlatformOutcome.Replayed,
+            ChangeOutcome.RequestIdReused => PlatformOutcome.RequestIdReused,
+            _ => throw new InvalidOperationException($"Unknown outcome {outcome}."),
         };
         return PlatformResponses.ToResult(outcome);
     }

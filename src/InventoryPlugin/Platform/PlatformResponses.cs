@@ -32,6 +32,10 @@ public static class PlatformResponses
 
     public static IResult Unauthenticated(string why) => Error(StatusCodes.Status401Unauthorized, "UNAUTHENTICATED", why);
 
+    /// <summary>The store cannot be reached: nothing was applied, and the same request may be retried.</summary>
+    public static IResult Unavailable() =>
+        Error(StatusCodes.Status503ServiceUnavailable, "UNAVAILABLE", "the stock store is unavailable; nothing was applied, retry the same request");
+
     public static IResult TooLarge(long limit) =>
         Error(StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE", $"the body is larger than {limit} bytes");
 

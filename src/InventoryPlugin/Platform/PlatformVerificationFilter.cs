@@ -30,8 +30,9 @@ public sealed partial class PlatformVerificationFilter(PlatformTokenVerifier ver
             var envelope = call.Envelope;
             var statusCode = (result as IStatusCodeHttpResult)?.StatusCode ?? http.Response.StatusCode;
             var durationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var outcome = PlatformCall.LogName(call.Outcome);
             LogPlatformRequest(
-                operation, call.Outcome, statusCode,
+                operation, outcome, statusCode,
                 envelope?.RequestId, envelope?.InstanceId, envelope?.OrderId, envelope?.Reason, envelope?.ItemCount ?? 0, durationMs);
         }
         return result;
@@ -42,14 +43,14 @@ public sealed partial class PlatformVerificationFilter(PlatformTokenVerifier ver
         var body = await ReadBodyAsync(context.HttpContext.Request).ConfigureAwait(false);
         if (body is null)
         {
-            call.Outcome = "too-large";
+            call.Outcome = PlatformOutcome.TooLarge;
             return PlatformResponses.TooLarge(MaxBodyBytes);
         }
 
         var verification = await verifier.VerifyAsync(Encoding.UTF8.GetString(body)).ConfigureAwait(false);
         if (verification.Payload is null)
         {
-            call.Outcome = "unauthenticated";
+            call.Outcome = PlatformOutcome.Unauthenticated;
             LogUnauthenticated(call.Operation, verification.Failure!);
             return PlatformResponses.Unauthenticated(verification.Failure!);
         }
@@ -57,7 +58,7 @@ public sealed partial class PlatformVerificationFilter(PlatformTokenVerifier ver
         call.Envelope = EnvelopeParser.Parse(verification.Payload, call.Operation);
         if (call.Envelope.Change is null)
         {
-            call.Outcome = "invalid";
+            call.Outcome = PlatformOutcome.Invalid;
             return PlatformResponses.Invalid(call.Envelope.Violations);
         }
 

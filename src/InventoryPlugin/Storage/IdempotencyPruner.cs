@@ -1,21 +1,15 @@
-using Dapper;
 using Microsoft.Extensions.Options;
 
 namespace InventoryPlugin.Storage;
 
-/// <summary>Deletes idempotency records past their retention, hourly, through the writer like any other write.</summary>
-public sealed partial class IdempotencyPruner(StoreWriter writer, IOptions<IdempotencyOptions> options, TimeProvider clock, ILogger<IdempotencyPruner> logger)
+/// <summary>Deletes stored answers past their retention, hourly, through the store like any other write.</summary>
+public sealed partial class IdempotencyPruner(IStockStore store, IOptions<IdempotencyOptions> options, TimeProvider clock, ILogger<IdempotencyPruner> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
-    public Task<int> PruneAsync(CancellationToken cancellationToken)
-    {
-        var cutoff = clock.GetUtcNow().AddDays(-options.Value.RetentionDays).ToUnixTimeMilliseconds();
-        return writer.WriteAsync(
-            context => context.Connection.Execute("DELETE FROM idempotency WHERE created_at < @cutoff", new { cutoff }, context.Transaction),
-            cancellationToken);
-    }
+    public Task<int> PruneAsync(CancellationToken cancellationToken) =>
+        store.PruneIdempotencyAsync(clock.GetUtcNow().AddDays(-options.Value.RetentionDays).ToUnixTimeMilliseconds(), cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

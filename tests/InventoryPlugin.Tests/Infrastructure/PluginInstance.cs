@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Dapper;
 using InventoryPlugin.Hosting;
 using InventoryPlugin.Merchant;
 using InventoryPlugin.Stock;
@@ -23,9 +22,37 @@ public sealed record PlatformAnswer(int Status, string Body, string? ContentType
     public string? ErrorCode => Json?["applicationError"]?["code"]?.GetValue<string>();
 }
 
+/// <summary>The stores every store-dependent test runs against: <c>[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]</c>.</summary>
+public enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}
+
+public static class Stores
+{
+    public static readonly StoreKind[] Both = [StoreKind.Sqlite, StoreKind.Postgres];
+
+    /// <summary>Configuration for <paramref name="store"/>: a fresh SQLite file in <paramref name="directory"/>, or a fresh PostgreSQL database.</summary>
+    public static async Task<Dictionary<string, string?>> SettingsAsync(StoreKind store, string directory) => store switch
+    {
+        StoreKind.Postgres => new()
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["Storage:ConnectionString"] = await PostgresServer.CreateDatabaseAsync(),
+        },
+        _ => new() { ["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory, "inventory.db")}" },
+    };
+}
+
+/// <summary>A ledger entry as tests compare it: the operation by its stored name.</summary>
+public sealed record LedgerLine(
+    long Seq, string InstanceId, string RecordId, long Delta, long QuantityAfter, string Operation, string? Reason,
+    string? OrderId, string? RequestId, string ActorType, string? ActorId, bool? RestrictFlag, long CreatedAt);
+
 /// <summary>
-/// The real service on a loopback port with its own temporary SQLite file and a real RSA key pair;
-/// its client signs requests like the platform.
+/// The real service on a loopback port with its own store (a temporary SQLite file, or a fresh
+/// PostgreSQL database) and a real RSA key pair; its client signs requests like the platform.
 /// </summary>
 public sealed class PluginInstance : IAsyncDisposable
 {
@@ -64,7 +91,7 @@ public sealed class PluginInstance : IAsyncDisposable
     public static string NewTenant() => Guid.NewGuid().ToString();
 
     /// <param name="settings">Configuration on top of the test defaults (keys as in appsettings.json, e.g. "Wix:Issuer").</param>
-    public static async Task<PluginInstance> StartAsync(IDictionary<string, string?>? settings = null, RSA? platformKey = null)
+    public static async Task<PluginInstance> StartAsync(IDictionary<string, string?>? settings = null, RSA? platformKey = null, StoreKind store = StoreKind.Sqlite)
     {
         platformKey ??= RSA.Create(2048);
         var merchantKey = RandomNumberGenerator.GetBytes(32);
@@ -81,7 +108,7 @@ public sealed class PluginInstance : IAsyncDisposable
             configuration[key] = value;
         }
 
-        return await StartAsync("Testing", configuration,
+        return await StartAsync("Testing", configuration, store,
             _ => (new PlatformTokens(platformKey, AppId), new MerchantTokens(merchantKey, MerchantIssuer, MerchantAudience)));
     }
 
@@ -90,7 +117,7 @@ public sealed class PluginInstance : IAsyncDisposable
     /// platform key pair and merchant signing key it makes under its own <c>data/dev-keys</c>.
     /// </summary>
     public static Task<PluginInstance> StartDevelopmentAsync() =>
-        StartAsync("Development", [], directory =>
+        StartAsync("Development", [], StoreKind.Sqlite, directory =>
         {
             var platformKey = RSA.Create();
             platformKey.ImportFromPem(File.ReadAllText(Path.Combine(directory, DevelopmentKeys.Folder, DevelopmentKeys.PrivateKeyFile)));
@@ -99,12 +126,16 @@ public sealed class PluginInstance : IAsyncDisposable
                 new MerchantTokens(Convert.FromBase64String(merchantKey), DevelopmentKeys.MerchantIssuer, MerchantAuthOptions.DefaultAudience));
         });
 
-    private static async Task<PluginInstance> StartAsync(string environment, Dictionary<string, string?> configuration,
+    private static async Task<PluginInstance> StartAsync(string environment, Dictionary<string, string?> configuration, StoreKind store,
         Func<string, (PlatformTokens Platform, MerchantTokens Merchant)> tokens)
     {
         var directory = Path.Combine(Path.GetTempPath(), "inventory-plugin-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
-        configuration.TryAdd("Storage:ConnectionString", $"Data Source={Path.Combine(directory, "inventory.db")}");
+        foreach (var (key, value) in await Stores.SettingsAsync(store, directory))
+        {
+            configuration.TryAdd(key, value);
+        }
+
         configuration.TryAdd("Http:Urls", "http://127.0.0.1:0");
         configuration.TryAdd("Serilog:MinimumLevel:Default", "Error");
         configuration.TryAdd("Serilog:WriteTo:0:Name", "Console");
@@ -152,39 +183,67 @@ public sealed class PluginInstance : IAsyncDisposable
         bool trackQuantity = true, bool inStock = false, bool preorder = false, long? preorderLimit = null)
     {
         var key = new StockKey(instanceId, Envelopes.StoresAppId, catalogItemId, variantKey, locationId ?? TenantSettings.FixedDefaultLocationId);
-        var outcome = await Services.GetRequiredService<StockRecordStore>().CreateAsync(
+        var outcome = await Services.GetRequiredService<IStockStore>().CreateAsync(
             new NewStockRecord(key, trackQuantity, quantity, inStock, new PreorderSettings(preorder, preorderLimit, null)), new Actor("TEST", null), CancellationToken.None);
         Assert.That(outcome, Is.TypeOf<RecordOutcome.Created>(), "the seeded record already existed");
         return key;
     }
 
-    public StockRecordState? Record(StockKey key)
+    public IStockReader Reader => Services.GetRequiredService<IStockReader>();
+
+    /// <summary>The Storage settings this instance runs with, for a second process or command on the same store.</summary>
+    public Dictionary<string, string?> StorageSettings
     {
-        using var connection = Services.GetRequiredService<SqliteConnectionFactory>().OpenRead();
-        return StockRecordQueries.FindRecordByKey(connection, null, key)?.State;
+        get
+        {
+            var options = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value;
+            return new() { ["Storage:Provider"] = options.Provider, ["Storage:ConnectionString"] = options.ConnectionString };
+        }
     }
+
+    /// <summary>A connection to the instance's own database, for tests that must look beneath the service (or tamper with it).</summary>
+    public System.Data.Common.DbConnection OpenDatabase()
+    {
+        var options = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value;
+        System.Data.Common.DbConnection connection = options.ParsedProvider == StorageProvider.Postgres
+            ? new Npgsql.NpgsqlConnection(options.ConnectionString)
+            : new Microsoft.Data.Sqlite.SqliteConnection(options.ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    public StockRecordState? Record(StockKey key) => Reader.FindByKeysAsync([key], CancellationToken.None).GetAwaiter().GetResult()[0]?.State;
 
     public long QuantityOf(StockKey key) => Record(key)?.Quantity ?? throw new AssertionException($"no record for {key}");
 
     /// <summary>Every record of a tenant with its quantity: a snapshot to prove that nothing changed.</summary>
     public IReadOnlyList<(string Id, long Quantity, long Revision)> Snapshot(string instanceId)
     {
-        using var connection = Services.GetRequiredService<SqliteConnectionFactory>().OpenRead();
-        return connection.Query<(string, long, long)>(
-            "SELECT id, quantity, revision FROM stock_records WHERE instance_id = @instanceId ORDER BY id", new { instanceId }).ToList();
+        var records = new List<(string, long, long)>();
+        string? after = null;
+        while (Reader.PageAsync(instanceId, new StockRecordFilter(), after, 1000, CancellationToken.None).GetAwaiter().GetResult() is { Count: > 0 } page)
+        {
+            records.AddRange(page.Select(r => (r.Id, r.Quantity, r.Revision)));
+            after = page[^1].Id;
+        }
+
+        return records;
     }
 
-    public IReadOnlyList<LedgerEntryRow> Ledger(string instanceId)
+    /// <summary>A tenant's whole ledger in seq order, read through the store like the merchant API reads it.</summary>
+    public IReadOnlyList<LedgerLine> Ledger(string instanceId)
     {
-        using var connection = Services.GetRequiredService<SqliteConnectionFactory>().OpenRead();
-        return connection.Query<LedgerEntryRow>(
-            """
-            SELECT instance_id AS InstanceId, record_id AS RecordId, delta AS Delta, quantity_after AS QuantityAfter,
-                   operation AS Operation, reason AS Reason, order_id AS OrderId, request_id AS RequestId,
-                   actor_type AS ActorType, actor_id AS ActorId, restrict_flag AS RestrictFlag, created_at AS CreatedAt
-            FROM ledger WHERE instance_id = @instanceId ORDER BY seq
-            """,
-            new { instanceId }).ToList();
+        var entries = new List<LedgerLine>();
+        long after = 0;
+        while (Reader.LedgerPageAsync(instanceId, new LedgerFilter(), after, 1000, CancellationToken.None).GetAwaiter().GetResult() is { Count: > 0 } page)
+        {
+            entries.AddRange(page.Select(e => new LedgerLine(
+                e.Seq, e.InstanceId, e.RecordId, e.Delta, e.QuantityAfter, LedgerEntry.OperationName(e.Operation), e.Reason,
+                e.OrderId, e.RequestId, e.ActorType, e.ActorId, e.RestrictFlag, e.CreatedAt)));
+            after = page[^1].Seq;
+        }
+
+        return entries;
     }
 
     public async ValueTask DisposeAsync()
@@ -193,6 +252,7 @@ public sealed class PluginInstance : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Npgsql.NpgsqlConnection.ClearAllPools();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

@@ -10,7 +10,8 @@ namespace InventoryPlugin.Tests.Merchant;
 /// Contract part 3: availability resolves records exactly as the platform endpoints do, so what it
 /// promises (<c>canFulfil</c>) is what a restricted decrement of that quantity then does.
 /// </summary>
-public sealed class AvailabilityTests : MerchantFixture
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class AvailabilityTests(StoreKind store) : MerchantFixture(store)
 {
     public static IEnumerable<TestCaseData> StockStates()
     {

@@ -6,7 +6,8 @@ using static InventoryPlugin.Tests.Merchant.MerchantCalls;
 namespace InventoryPlugin.Tests.Merchant;
 
 /// <summary>Contract part 3 and issue 3: bulk upsert under both error policies, and CSV export and import.</summary>
-public sealed class BulkAndCsvTests : MerchantFixture
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class BulkAndCsvTests(StoreKind store) : MerchantFixture(store)
 {
     private const string Header = "appId,catalogItemId,variantKey,locationId,trackQuantity,quantity,inStock,preorderEnabled,preorderLimit,preorderMessage";
 

@@ -7,7 +7,8 @@ using static InventoryPlugin.Tests.Merchant.MerchantCalls;
 namespace InventoryPlugin.Tests.Merchant;
 
 /// <summary>Contract part 3: create, read, patch, delete, adjust and query stock records.</summary>
-public sealed class InventoryItemsTests : MerchantFixture
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class InventoryItemsTests(StoreKind store) : MerchantFixture(store)
 {
     private const string OtherAppId = "1380b703-ce81-ff05-f115-39571d94dfcd";
 

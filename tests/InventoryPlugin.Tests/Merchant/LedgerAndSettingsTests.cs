@@ -7,7 +7,8 @@ using static InventoryPlugin.Tests.Merchant.MerchantCalls;
 namespace InventoryPlugin.Tests.Merchant;
 
 /// <summary>Contract part 3: the ledger and the per-order view, and the tenant settings the platform endpoints honour.</summary>
-public sealed class LedgerAndSettingsTests : MerchantFixture
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class LedgerAndSettingsTests(StoreKind store) : MerchantFixture(store)
 {
     [Test]
     public async Task The_ledger_filters_by_item_order_and_request()

@@ -12,7 +12,8 @@ using static InventoryPlugin.Tests.Merchant.MerchantCalls;
 namespace InventoryPlugin.Tests.Merchant;
 
 /// <summary>Recomputing quantities from the ledger: the merchant route and the operator's command.</summary>
-public sealed class LedgerVerificationTests
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class LedgerVerificationTests(StoreKind store)
 {
     private PluginInstance _plugin = null!;
     private string _tenant = null!;
@@ -21,7 +22,7 @@ public sealed class LedgerVerificationTests
     [SetUp]
     public async Task StartAsync()
     {
-        _plugin = await PluginInstance.StartAsync();
+        _plugin = await PluginInstance.StartAsync(store: store);
         _tenant = PluginInstance.NewTenant();
         _client = _plugin.Merchant(_tenant);
     }
@@ -138,14 +139,14 @@ public sealed class LedgerVerificationTests
 
     private void Tamper(string sql, string id)
     {
-        using var connection = _plugin.Services.GetRequiredService<SqliteConnectionFactory>().OpenRead();
+        using var connection = _plugin.OpenDatabase();
         connection.Execute(sql, new { id });
     }
 
     private async Task<(int ExitCode, string Output)> RunCommandAsync()
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = _plugin.Directory, EnvironmentName = "Production" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:ConnectionString"] = $"Data Source={_plugin.DatabasePath}" });
+        builder.Configuration.AddInMemoryCollection(_plugin.StorageSettings);
         using var output = new StringWriter();
         var exitCode = await ServiceCommands.RunAsync(builder, [ServiceCommands.VerifyLedger], output);
         return (exitCode, output.ToString());

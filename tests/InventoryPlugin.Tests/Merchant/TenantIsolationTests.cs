@@ -6,7 +6,8 @@ using static InventoryPlugin.Tests.Merchant.MerchantCalls;
 namespace InventoryPlugin.Tests.Merchant;
 
 /// <summary>Contract part 3: a token never reads or changes another tenant's data, not even by guessing an id.</summary>
-public sealed class TenantIsolationTests
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class TenantIsolationTests(StoreKind store)
 {
     private PluginInstance _plugin = null!;
     private string _tenantA = null!;
@@ -17,7 +18,7 @@ public sealed class TenantIsolationTests
     private string _orderId = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _plugin = await PluginInstance.StartAsync();
+    public async Task StartAsync() => _plugin = await PluginInstance.StartAsync(store: store);
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _plugin.DisposeAsync();

@@ -3,12 +3,13 @@ using InventoryPlugin.Tests.Infrastructure;
 namespace InventoryPlugin.Tests.Platform;
 
 /// <summary>Contract 1.5: concurrent requests never sell past the floor and never lose an update.</summary>
-public sealed class ConcurrencyTests
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class ConcurrencyTests(StoreKind store)
 {
     private PluginInstance _plugin = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _plugin = await PluginInstance.StartAsync();
+    public async Task StartAsync() => _plugin = await PluginInstance.StartAsync(store: store);
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _plugin.DisposeAsync();

@@ -11,6 +11,7 @@ using InventoryPlugin.Storage;
 using InventoryPlugin.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using InventoryPlugin.Storage.Sqlite;
 
 namespace InventoryPlugin.Tests.Platform;
 

@@ -3,7 +3,8 @@ using InventoryPlugin.Tests.Infrastructure;
 namespace InventoryPlugin.Tests.Platform;
 
 /// <summary>Contract 1.5: (instanceId, requestId) is applied once; its answer is replayed to every retry.</summary>
-public sealed class IdempotencyTests : TenantFixture
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class IdempotencyTests(StoreKind store) : TenantFixture(store)
 {
     [Test]
     public async Task A_retry_of_an_applied_request_gets_the_same_answer_and_changes_nothing()

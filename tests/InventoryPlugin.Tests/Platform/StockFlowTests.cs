@@ -5,7 +5,8 @@ using InventoryPlugin.Tests.Infrastructure;
 namespace InventoryPlugin.Tests.Platform;
 
 /// <summary>Contract 1.5 flows: how decrements are judged and applied, and what increments do.</summary>
-public sealed class StockFlowTests : TenantFixture
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class StockFlowTests(StoreKind store) : TenantFixture(store)
 {
     private const string Warehouse = "5b0e3a55-3f7e-4d3b-9c51-8d8f1b6c2a01";
 
@@ -28,7 +29,7 @@ public sealed class StockFlowTests : TenantFixture
             Assert.That(Plugin.QuantityOf(shirt), Is.EqualTo(8));
             Assert.That(Plugin.QuantityOf(mug), Is.EqualTo(0));
             Assert.That(entries.Select(e => (e.Delta, e.QuantityAfter)), Is.EquivalentTo(new[] { (-2L, 8L), (-3L, 0L) }));
-            Assert.That(entries, Has.All.Matches<InventoryPlugin.Storage.LedgerEntryRow>(e =>
+            Assert.That(entries, Has.All.Matches<LedgerLine>(e =>
                 e.Operation == "DECREMENT" && e.Reason == "ORDER_PAID" && e.RestrictFlag == true
                 && e.ActorType == "ANONYMOUS_VISITOR" && e.ActorId != null
                 && e.RequestId == envelope["metadata"]!["requestId"]!.GetValue<string>()));

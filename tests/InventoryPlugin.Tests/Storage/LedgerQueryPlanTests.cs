@@ -1,5 +1,6 @@
 using InventoryPlugin.Storage;
 using Microsoft.Data.Sqlite;
+using InventoryPlugin.Storage.Sqlite;
 
 namespace InventoryPlugin.Tests.Storage;
 
@@ -18,7 +19,7 @@ public sealed class LedgerQueryPlanTests
         _directory = Directory.CreateTempSubdirectory("ledger-plan-").FullName;
         _connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "inventory.db")};Pooling=False");
         _connection.Open();
-        Migrator.Migrate(_connection);
+        SqliteMigrator.Migrate(_connection);
     }
 
     [OneTimeTearDown]
@@ -42,7 +43,7 @@ public sealed class LedgerQueryPlanTests
     public void A_page_searches_the_index_of_its_filter_and_sorts_nothing(LedgerFilter filter, string index)
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + LedgerQueries.PageSql(filter);
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteLedgerQueries.PageSql(filter);
         foreach (var name in new[] { "@instanceId", "@afterSeq", "@recordId", "@orderId", "@requestId", "@from", "@to", "@limit" })
         {
             command.Parameters.AddWithValue(name, DBNull.Value);

@@ -1,5 +1,6 @@
 using Dapper;
 using InventoryPlugin.Storage;
+using InventoryPlugin.Storage.Sqlite;
 using InventoryPlugin.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,12 +65,12 @@ public sealed class StoreWriterTests
         using var connection = new SqliteConnection($"Data Source={_plugin.DatabasePath}");
         connection.Open();
 
-        Migrator.Migrate(connection);
+        SqliteMigrator.Migrate(connection);
 
         Assert.Multiple(() =>
         {
-            Assert.That(Migrator.AppliedVersion(connection), Is.EqualTo(Migrator.LatestVersion));
-            Assert.That(connection.ExecuteScalar<long>("SELECT COUNT(*) FROM schema_migrations"), Is.EqualTo(Migrator.Known.Count));
+            Assert.That(SqliteMigrator.AppliedVersion(connection), Is.EqualTo(SqliteMigrator.Scripts.LatestVersion));
+            Assert.That(connection.ExecuteScalar<long>("SELECT COUNT(*) FROM schema_migrations"), Is.EqualTo(SqliteMigrator.Scripts.Known.Count));
         });
     }
 

@@ -1,36 +1,13 @@
 using Dapper;
 using InventoryPlugin.Stock;
 
-namespace InventoryPlugin.Storage;
-
-/// <summary>What became of a merchant's change to one record.</summary>
-public abstract record RecordOutcome
-{
-    private RecordOutcome()
-    {
-    }
-
-    public sealed record Created(StockRecord Record) : RecordOutcome;
-
-    public sealed record Updated(StockRecord Record) : RecordOutcome;
-
-    public sealed record Unchanged(StockRecord Record) : RecordOutcome;
-
-    public sealed record AlreadyExists(string ExistingId) : RecordOutcome;
-
-    public sealed record NotFound : RecordOutcome;
-
-    public sealed record RevisionMismatch(long CurrentRevision) : RecordOutcome;
-
-    public sealed record Refused(RefusalCause Cause, long AvailableQuantity) : RecordOutcome;
-}
+namespace InventoryPlugin.Storage.Sqlite;
 
 /// <summary>
-/// Merchant-side changes to stock records, each run by the <see cref="StoreWriter"/> and each writing
-/// its ledger entry in the same transaction. A record's initial quantity is ledgered as a SET from
-/// zero, so its quantity always equals the sum of its deltas.
+/// Merchant-side changes to stock records, each writing its ledger entry in the same transaction. A
+/// record's initial quantity is ledgered as a SET from zero, so its quantity always equals the sum of its deltas.
 /// </summary>
-public sealed class StockRecordStore(StoreWriter writer)
+public sealed partial class SqliteStockStore
 {
     public Task<RecordOutcome> CreateAsync(NewStockRecord record, Actor actor, CancellationToken cancellationToken) =>
         writer.WriteAsync(context => Create(context, record, actor), cancellationToken);
@@ -41,7 +18,7 @@ public sealed class StockRecordStore(StoreWriter writer)
             {
                 null => new RecordOutcome.NotFound(),
                 { Revision: var revision } when revision != expectedRevision => new RecordOutcome.RevisionMismatch(revision),
-                var current => ApplySettings(context, current, change, actor),
+                var current => ApplyEdit(context, current, change, actor),
             },
             cancellationToken);
 
@@ -51,7 +28,6 @@ public sealed class StockRecordStore(StoreWriter writer)
                 "DELETE FROM stock_records WHERE instance_id = @instanceId AND id = @id", new { instanceId, id }, context.Transaction) == 1,
             cancellationToken);
 
-    /// <summary>Adds <paramref name="delta"/>; with <paramref name="restrict"/>, a decrease may not pass the record's floor.</summary>
     public Task<RecordOutcome> AdjustAsync(string instanceId, string id, long delta, string? reason, bool restrict, Actor actor, CancellationToken cancellationToken) =>
         writer.WriteAsync<RecordOutcome>(
             context =>
@@ -62,28 +38,21 @@ public sealed class StockRecordStore(StoreWriter writer)
                     return new RecordOutcome.NotFound();
                 }
 
-                if (restrict && delta < 0 && StockRules.JudgeDecrement(current.State, -delta, UnknownItemPolicy.Reject) is { Allowed: false } verdict)
+                if (RecordEdits.JudgeAdjustment(current, delta, restrict) is { } refused)
                 {
-                    return new RecordOutcome.Refused(verdict.Cause, verdict.AvailableQuantity);
+                    return refused;
                 }
 
-                return new RecordOutcome.Updated(Write(context, current, current.TrackQuantity, current.Quantity + delta, current.InStock, current.Preorder,
-                    Ledger(current, delta, "ADJUST", reason, actor, restrict, context)));
+                var edit = new RecordEdit(current.TrackQuantity, current.Quantity + delta, current.InStock, current.Preorder);
+                return new RecordOutcome.Updated(Write(context, current, edit,
+                    LedgerEntry.ForMerchantChange(current, delta, StockOperation.Adjust, reason, actor, restrict, context.NowMs)));
             },
             cancellationToken);
 
-    /// <summary>
-    /// Creates or updates every row by its key in one transaction. Rows are already validated;
-    /// each row's outcome is reported in order.
-    /// </summary>
     public Task<IReadOnlyList<RecordOutcome>> UpsertAsync(IReadOnlyList<NewStockRecord> rows, Actor actor, CancellationToken cancellationToken) =>
         writer.WriteAsync<IReadOnlyList<RecordOutcome>>(
             context => rows.Select(row => StockRecordQueries.FindRecordByKey(context.Connection, context.Transaction, row.Key) is { } current
-                    ? ApplySettings(context, current, new StockSettingsChange(
-                        row.TrackQuantity,
-                        row.TrackQuantity ? row.Quantity : null,
-                        row.TrackQuantity ? null : row.InStock,
-                        row.Preorder ?? PreorderSettings.Off), actor)
+                    ? ApplyEdit(context, current, RecordEdits.Replacing(row), actor)
                     : Create(context, row, actor))
                 .ToList(),
             cancellationToken);
@@ -102,6 +71,11 @@ public sealed class StockRecordStore(StoreWriter writer)
                 """,
                 new { instanceId, defaultLocationId = settings.DefaultLocationId, unknownItemPolicy = settings.UnknownItemPolicy.ToString(), now = context.NowMs },
                 context.Transaction),
+            cancellationToken);
+
+    public Task<int> PruneIdempotencyAsync(long cutoffMs, CancellationToken cancellationToken) =>
+        writer.WriteAsync(
+            context => context.Connection.Execute("DELETE FROM idempotency WHERE created_at < @cutoffMs", new { cutoffMs }, context.Transaction),
             cancellationToken);
 
     private static RecordOutcome Create(WriteContext context, NewStockRecord record, Actor actor)
@@ -140,27 +114,19 @@ public sealed class StockRecordStore(StoreWriter writer)
             },
             context.Transaction);
         var created = StockRecordQueries.Get(context.Connection, context.Transaction, record.Key.InstanceId, id)!;
-        (Ledger(created, record.Quantity, "SET", "CREATED", actor, null, context) with { QuantityAfter = created.Quantity }).Append(context);
+        (LedgerEntry.ForMerchantChange(created, record.Quantity, StockOperation.Set, "CREATED", actor, null, context.NowMs) with { QuantityAfter = created.Quantity })
+            .Append(context);
         return new RecordOutcome.Created(created);
     }
 
-    private static RecordOutcome ApplySettings(WriteContext context, StockRecord current, StockSettingsChange change, Actor actor)
-    {
-        var trackQuantity = change.TrackQuantity ?? current.TrackQuantity;
-        var quantity = change.Quantity ?? current.Quantity;
-        var inStock = change.InStock ?? current.InStock;
-        var preorder = change.Preorder ?? current.Preorder;
-        if (trackQuantity == current.TrackQuantity && quantity == current.Quantity && inStock == current.InStock && preorder == current.Preorder)
-        {
-            return new RecordOutcome.Unchanged(current);
-        }
-
-        return new RecordOutcome.Updated(Write(context, current, trackQuantity, quantity, inStock, preorder,
-            Ledger(current, quantity - current.Quantity, "SET", null, actor, null, context)));
-    }
+    private static RecordOutcome ApplyEdit(WriteContext context, StockRecord current, StockSettingsChange change, Actor actor) =>
+        RecordEdits.Apply(current, change) is { } edit
+            ? new RecordOutcome.Updated(Write(context, current, edit,
+                LedgerEntry.ForMerchantChange(current, edit.Quantity - current.Quantity, StockOperation.Set, null, actor, null, context.NowMs)))
+            : new RecordOutcome.Unchanged(current);
 
     /// <summary>Writes the new state, guarded by the revision it was computed from, and its ledger entry.</summary>
-    private static StockRecord Write(WriteContext context, StockRecord current, bool trackQuantity, long quantity, bool inStock, PreorderSettings preorder, LedgerEntryRow entry)
+    private static StockRecord Write(WriteContext context, StockRecord current, RecordEdit edit, LedgerEntry entry)
     {
         var rows = context.Connection.Execute(
             """
@@ -174,12 +140,12 @@ public sealed class StockRecordStore(StoreWriter writer)
             {
                 id = current.Id,
                 revision = current.Revision,
-                trackQuantity,
-                quantity,
-                inStock,
-                preorderEnabled = preorder.Enabled,
-                preorderLimit = preorder.Limit,
-                preorderMessage = preorder.Message,
+                trackQuantity = edit.TrackQuantity,
+                quantity = edit.Quantity,
+                inStock = edit.InStock,
+                preorderEnabled = edit.Preorder.Enabled,
+                preorderLimit = edit.Preorder.Limit,
+                preorderMessage = edit.Preorder.Message,
                 now = context.NowMs,
             },
             context.Transaction);
@@ -188,21 +154,7 @@ public sealed class StockRecordStore(StoreWriter writer)
             throw new InvalidOperationException($"Stock record {current.Id} changed while it was being written; the change was rolled back.");
         }
 
-        (entry with { QuantityAfter = quantity }).Append(context);
+        (entry with { QuantityAfter = edit.Quantity }).Append(context);
         return StockRecordQueries.Get(context.Connection, context.Transaction, current.Key.InstanceId, current.Id)!;
     }
-
-    private static LedgerEntryRow Ledger(StockRecord record, long delta, string operation, string? reason, Actor actor, bool? restrict, WriteContext context) => new()
-    {
-        InstanceId = record.Key.InstanceId,
-        RecordId = record.Id,
-        Delta = delta,
-        QuantityAfter = record.Quantity + delta,
-        Operation = operation,
-        Reason = reason,
-        ActorType = actor.Type,
-        ActorId = actor.Id,
-        RestrictFlag = restrict,
-        CreatedAt = context.NowMs,
-    };
 }

@@ -1,53 +1,15 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
 
-namespace InventoryPlugin.Storage;
-
-/// <summary>A record whose stored quantity is not what its ledger adds up to.</summary>
-public sealed class RecordDrift
-{
-    public required string InstanceId { get; init; }
-
-    public required string RecordId { get; init; }
-
-    public long Quantity { get; init; }
-
-    public long LedgerSum { get; init; }
-
-    public long Entries { get; init; }
-
-    public long Drift => Quantity - LedgerSum;
-}
-
-/// <summary>A ledger entry whose <c>quantity_after</c> is not the running sum of its record's deltas up to it.</summary>
-public sealed class BrokenLedgerEntry
-{
-    public long Seq { get; init; }
-
-    public required string InstanceId { get; init; }
-
-    public required string RecordId { get; init; }
-
-    public long QuantityAfter { get; init; }
-
-    public long RunningSum { get; init; }
-}
-
-public sealed record LedgerVerificationReport(long Records, long Entries, IReadOnlyList<RecordDrift> Drifts, IReadOnlyList<BrokenLedgerEntry> BrokenEntries)
-{
-    public bool Consistent => Drifts.Count == 0 && BrokenEntries.Count == 0;
-}
+namespace InventoryPlugin.Storage.Sqlite;
 
 /// <summary>
 /// Recomputes every record's quantity from the append-only ledger. Every change the service makes
 /// writes its ledger rows in the same transaction, so any drift means a write bypassed the service
 /// or the file was damaged.
 /// </summary>
-public static class LedgerVerification
+public static class SqliteLedgerVerification
 {
-    /// <summary>Most drifts and broken entries listed; the counts above them are always complete.</summary>
-    public const int MaxListed = 1000;
-
     /// <param name="instanceId">One tenant, or every tenant when null.</param>
     public static LedgerVerificationReport Verify(SqliteConnection connection, string? instanceId)
     {
@@ -75,7 +37,7 @@ public static class LedgerVerification
             ORDER BY r.instance_id, r.id
             LIMIT @limit
             """,
-            new { instanceId, limit = MaxListed }, transaction).ToList();
+            new { instanceId, limit = LedgerVerificationReport.MaxListed }, transaction).ToList();
 
         var broken = connection.Query<BrokenLedgerEntry>(
             """
@@ -88,7 +50,7 @@ public static class LedgerVerification
             ORDER BY Seq
             LIMIT @limit
             """,
-            new { instanceId, limit = MaxListed }, transaction).ToList();
+            new { instanceId, limit = LedgerVerificationReport.MaxListed }, transaction).ToList();
         transaction.Commit();
         return new LedgerVerificationReport(records, entries, drifts, broken);
     }

@@ -2,23 +2,11 @@ using Dapper;
 using InventoryPlugin.Stock;
 using Microsoft.Data.Sqlite;
 
-namespace InventoryPlugin.Storage;
+namespace InventoryPlugin.Storage.Sqlite;
 
 /// <summary>Reads of stock records and tenant settings, shared by the writer's transactions and by plain reads.</summary>
 public static class StockRecordQueries
 {
-    private const string Columns = """
-        id AS Id, instance_id AS InstanceId, app_id AS AppId, catalog_item_id AS CatalogItemId, variant_key AS VariantKey,
-        location_id AS LocationId, track_quantity AS TrackQuantity, quantity AS Quantity, in_stock AS InStock,
-        preorder_enabled AS PreorderEnabled, preorder_limit AS PreorderLimit, preorder_message AS PreorderMessage,
-        auto_created AS AutoCreated, revision AS Revision, created_at AS CreatedAt, updated_at AS UpdatedAt
-        """;
-
-    private const string KeyCondition = """
-        instance_id = @InstanceId AND app_id = @AppId AND catalog_item_id = @CatalogItemId
-          AND variant_key = @VariantKey AND location_id = @LocationId
-        """;
-
     private const string SettingsSql = "SELECT default_location_id, unknown_item_policy FROM tenant_settings WHERE instance_id = @instanceId";
 
     /// <summary>
@@ -28,7 +16,7 @@ public static class StockRecordQueries
     public static StockRecordState? FindStateByKey(WriteContext context, StockKey key)
     {
         var command = context.Prepared(
-            $"SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision FROM stock_records WHERE {KeyCondition}",
+            $"SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision FROM stock_records WHERE {StockRecordRow.KeyCondition}",
             ("@InstanceId", key.InstanceId), ("@AppId", key.AppId), ("@CatalogItemId", key.CatalogItemId),
             ("@VariantKey", key.VariantKey), ("@LocationId", key.LocationId));
         using var row = command.ExecuteReader();
@@ -46,14 +34,14 @@ public static class StockRecordQueries
 
     public static StockRecord? FindRecordByKey(SqliteConnection connection, SqliteTransaction? transaction, StockKey key) =>
         connection.QuerySingleOrDefault<StockRecordRow>(
-            $"SELECT {Columns} FROM stock_records WHERE {KeyCondition}",
+            $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE {StockRecordRow.KeyCondition}",
             key,
             transaction)?.ToRecord();
 
     /// <summary>A record by id, only within its tenant: an id from another tenant is simply not found.</summary>
     public static StockRecord? Get(SqliteConnection connection, SqliteTransaction? transaction, string instanceId, string id) =>
         connection.QuerySingleOrDefault<StockRecordRow>(
-            $"SELECT {Columns} FROM stock_records WHERE instance_id = @instanceId AND id = @id",
+            $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE instance_id = @instanceId AND id = @id",
             new { instanceId, id },
             transaction)?.ToRecord();
 
@@ -64,7 +52,7 @@ public static class StockRecordQueries
     public static List<StockRecord> Page(SqliteConnection connection, string instanceId, StockRecordFilter filter, string? afterId, int limit) =>
         connection.Query<StockRecordRow>(
             $"""
-            SELECT {Columns} FROM stock_records
+            SELECT {StockRecordRow.Columns} FROM stock_records
             WHERE instance_id = @instanceId
               AND (@afterId IS NULL OR id > @afterId)
               AND (@appId IS NULL OR app_id = @appId)
@@ -92,54 +80,4 @@ public static class StockRecordQueries
             ? TenantSettings.FromStored(row.IsDBNull(0) ? null : row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1))
             : TenantSettings.Defaults;
     }
-
-    private sealed class StockRecordRow
-    {
-        public string Id { get; init; } = "";
-
-        public string InstanceId { get; init; } = "";
-
-        public string AppId { get; init; } = "";
-
-        public string CatalogItemId { get; init; } = "";
-
-        public string VariantKey { get; init; } = "";
-
-        public string LocationId { get; init; } = "";
-
-        public bool TrackQuantity { get; init; }
-
-        public long Quantity { get; init; }
-
-        public bool InStock { get; init; }
-
-        public bool PreorderEnabled { get; init; }
-
-        public long? PreorderLimit { get; init; }
-
-        public string? PreorderMessage { get; init; }
-
-        public bool AutoCreated { get; init; }
-
-        public long Revision { get; init; }
-
-        public long CreatedAt { get; init; }
-
-        public long UpdatedAt { get; init; }
-
-        public StockRecord ToRecord() => new(
-            Id,
-            new StockKey(InstanceId, AppId, CatalogItemId, VariantKey, LocationId),
-            TrackQuantity,
-            Quantity,
-            InStock,
-            new PreorderSettings(PreorderEnabled, PreorderLimit, PreorderMessage),
-            AutoCreated,
-            Revision,
-            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
-            DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt));
-    }
 }
-
-/// <summary>Optional equality filters on a tenant's records; null matches everything.</summary>
-public sealed record StockRecordFilter(string? AppId = null, string? CatalogItemId = null, string? LocationId = null);

@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
-namespace InventoryPlugin.Storage;
+namespace InventoryPlugin.Storage.Sqlite;
 
 /// <summary>The open transaction a write runs in, inside its own savepoint.</summary>
 public sealed record WriteContext(SqliteConnection Connection, SqliteTransaction Transaction, long NowMs)
@@ -134,9 +134,9 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _connection = OpenWriter();
-        Migrator.Migrate(_connection);
+        SqliteMigrator.Migrate(_connection);
         IsReady = true;
-        LogStarted(_connections.DatabasePath, Migrator.LatestVersion, _maxBatchSize);
+        LogStarted(_connections.DatabasePath, SqliteMigrator.Scripts.LatestVersion, _maxBatchSize);
         _loop = Task.Run(RunAsync, CancellationToken.None);
         _checkpoints = Task.Run(CheckpointAsync, CancellationToken.None);
         return Task.CompletedTask;
@@ -282,9 +282,10 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
         {
             // Nothing of this batch is in the database; start the next one on a fresh connection.
             LogBatchFailed(exception, batch.Count);
+            var unavailable = new StoreUnavailableException("The SQLite store could not commit; nothing of this request was applied.", exception);
             foreach (var job in batch)
             {
-                job.Fail(exception);
+                job.Fail(unavailable);
             }
 
             CloseConnection();

@@ -1,16 +1,14 @@
 using Dapper;
+using InventoryPlugin.Stock;
 using Microsoft.Data.Sqlite;
 
-namespace InventoryPlugin.Storage;
-
-/// <summary>Optional filters on a tenant's ledger; times are unix milliseconds, <c>To</c> exclusive.</summary>
-public sealed record LedgerFilter(string? RecordId = null, string? OrderId = null, string? RequestId = null, long? From = null, long? To = null);
+namespace InventoryPlugin.Storage.Sqlite;
 
 /// <summary>Reads of the append-only ledger, always within one tenant.</summary>
-public static class LedgerQueries
+public static class SqliteLedgerQueries
 {
-    public static List<LedgerEntryRow> Page(SqliteConnection connection, string instanceId, LedgerFilter filter, long afterSeq, int limit) =>
-        connection.Query<LedgerEntryRow>(
+    public static List<LedgerEntry> Page(SqliteConnection connection, string instanceId, LedgerFilter filter, long afterSeq, int limit) =>
+        connection.Query<LedgerEntry>(
             PageSql(filter),
             new { instanceId, afterSeq, recordId = filter.RecordId, orderId = filter.OrderId, requestId = filter.RequestId, from = filter.From, to = filter.To, limit })
             .ToList();

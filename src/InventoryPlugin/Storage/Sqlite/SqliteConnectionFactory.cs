@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
-namespace InventoryPlugin.Storage;
+namespace InventoryPlugin.Storage.Sqlite;
 
 /// <summary>Opens connections to the one SQLite database, each set up the same way.</summary>
 public sealed class SqliteConnectionFactory

@@ -1,0 +1,32 @@
+namespace InventoryPlugin.Stock;
+
+/// <summary>A record's merchant-settable state after an edit.</summary>
+public sealed record RecordEdit(bool TrackQuantity, long Quantity, bool InStock, PreorderSettings Preorder);
+
+/// <summary>How a merchant's edits apply to a record: plain code both stores call.</summary>
+public static class RecordEdits
+{
+    /// <summary>The record's state after <paramref name="change"/>, or null when nothing would change.</summary>
+    public static RecordEdit? Apply(StockRecord current, StockSettingsChange change)
+    {
+        var edit = new RecordEdit(
+            change.TrackQuantity ?? current.TrackQuantity,
+            change.Quantity ?? current.Quantity,
+            change.InStock ?? current.InStock,
+            change.Preorder ?? current.Preorder);
+        return edit == new RecordEdit(current.TrackQuantity, current.Quantity, current.InStock, current.Preorder) ? null : edit;
+    }
+
+    /// <summary>An upserted row as a change to the record that already has its key: every part is set.</summary>
+    public static StockSettingsChange Replacing(NewStockRecord row) => new(
+        row.TrackQuantity,
+        row.TrackQuantity ? row.Quantity : null,
+        row.TrackQuantity ? null : row.InStock,
+        row.Preorder ?? PreorderSettings.Off);
+
+    /// <summary>An adjustment by <paramref name="delta"/>; with <paramref name="restrict"/>, a decrease may not pass the record's floor.</summary>
+    public static RecordOutcome.Refused? JudgeAdjustment(StockRecord current, long delta, bool restrict) =>
+        restrict && delta < 0 && StockRules.JudgeDecrement(current.State, -delta, UnknownItemPolicy.Reject) is { Allowed: false } verdict
+            ? new RecordOutcome.Refused(verdict.Cause, verdict.AvailableQuantity)
+            : null;
+}

@@ -1,0 +1,62 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace InventoryPlugin.Storage.Postgres;
+
+/// <summary>
+/// The pool of connections to the one PostgreSQL database every replica shares, and the one place
+/// that tells "the database cannot be reached" (a 503, retry safely) from a bug (a 500).
+/// </summary>
+public sealed class PostgresDatabase : IAsyncDisposable
+{
+    public PostgresDatabase(IOptions<StorageOptions> options)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString);
+        // The hot statements are few and the same every time: let Npgsql prepare them on each connection.
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        Description = $"{builder.Host}:{builder.Port}/{builder.Database}";
+        DataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>Host, port and database: what logs and commands may show (never the password).</summary>
+    public string Description { get; }
+
+    /// <summary>Runs <paramref name="work"/> on a pooled connection; an unreachable database becomes <see cref="StoreUnavailableException"/>.</summary>
+    public async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            return await work(connection).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsUnavailable(exception))
+        {
+            throw new StoreUnavailableException($"The PostgreSQL store at {Description} cannot be reached; nothing was changed.", exception);
+        }
+    }
+
+    /// <summary>
+    /// Connection failures, timeouts, a server shutting down or out of resources, and the transaction
+    /// conflicts PostgreSQL asks clients to retry: all roll the transaction back, none is a bug.
+    /// </summary>
+    public static bool IsUnavailable(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)  // connection exception
+            || postgres.SqlState.StartsWith("53", StringComparison.Ordinal)                         // insufficient resources
+            || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal)                        // shutdown, cannot connect now
+            || postgres.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+        NpgsqlException => true,
+        SocketException or TimeoutException => true,
+        _ => false,
+    };
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}

@@ -1,0 +1,254 @@
+using InventoryPlugin.Stock;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace InventoryPlugin.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL store, shared by any number of replicas. A platform request is one transaction in
+/// three round trips and a commit: claim the requestId (the primary key makes a duplicate wait for the
+/// first and then replay its answer) and read the settings; lock the request's records in key order
+/// (so two requests never deadlock) and judge them with <see cref="StockChangePlan"/>; then update the
+/// records, append their ledger entries and store the answer, all in one batch.
+/// </summary>
+public sealed partial class PostgresStockStore(PostgresDatabase database, TimeProvider clock) : IStockStore
+{
+    private const string ClaimSql = """
+        INSERT INTO idempotency (instance_id, request_id, request_digest, status_code, body, created_at)
+        VALUES ($1, $2, $3, 0, '', $4)
+        ON CONFLICT (instance_id, request_id) DO NOTHING
+        """;
+
+    private const string SettingsSql = "SELECT default_location_id, unknown_item_policy FROM tenant_settings WHERE instance_id = $1";
+
+    private const string EarlierAnswerSql = "SELECT request_digest, status_code, body FROM idempotency WHERE instance_id = $1 AND request_id = $2";
+
+    private const string LockSql = """
+        SELECT k.ord, r.id, r.track_quantity, r.quantity, r.in_stock, r.preorder_enabled, r.preorder_limit, r.revision
+        FROM stock_records r
+        JOIN unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(app_id, catalog_item_id, variant_key, location_id, ord)
+          ON r.instance_id = $1 AND r.app_id = k.app_id AND r.catalog_item_id = k.catalog_item_id
+         AND r.variant_key = k.variant_key AND r.location_id = k.location_id
+        ORDER BY r.app_id, r.catalog_item_id, r.variant_key, r.location_id
+        FOR UPDATE OF r
+        """;
+
+    // $1..$9: the ledger columns every entry of the request shares.
+    private const string LedgerColumns = "instance_id, record_id, delta, quantity_after, operation, reason, order_id, request_id, actor_type, actor_id, restrict_flag, created_at";
+
+    /// <summary>Guarded like SQLite's: by the judged revision and, for a restricted decrement, by the floor.</summary>
+    private const string UpdateSql = $"""
+        WITH v AS (SELECT * FROM unnest($10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::int[]) AS v(id, revision, delta, floor, ord)),
+        changed AS (
+            UPDATE stock_records s
+            SET quantity = s.quantity + v.delta, revision = s.revision + 1, updated_at = $9
+            FROM v
+            WHERE s.id = v.id AND s.revision = v.revision AND (v.floor IS NULL OR s.quantity + v.delta >= v.floor)
+            RETURNING s.id, s.quantity, v.delta, v.ord)
+        INSERT INTO ledger ({LedgerColumns})
+        SELECT $1, id, delta, quantity, $2, $3, $4, $5, $6, $7, $8, $9 FROM changed ORDER BY ord
+        """;
+
+    /// <summary>
+    /// Creates the records an unrestricted change names and nobody has yet. Another replica may create one
+    /// first; the change then applies to that record instead, as it would have had it existed.
+    /// </summary>
+    private const string CreateSql = $"""
+        WITH v AS (SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::int[])
+                   AS v(id, app_id, catalog_item_id, variant_key, location_id, delta, ord)),
+        created AS (
+            INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
+                                       track_quantity, quantity, in_stock, auto_created, revision, created_at, updated_at)
+            SELECT v.id, $1, v.app_id, v.catalog_item_id, v.variant_key, v.location_id, true, v.delta, false, true, 1, $9, $9
+            FROM v ORDER BY v.app_id, v.catalog_item_id, v.variant_key, v.location_id
+            ON CONFLICT ON CONSTRAINT stock_records_key DO UPDATE
+            SET quantity = stock_records.quantity + excluded.quantity, revision = stock_records.revision + 1, updated_at = excluded.updated_at
+            RETURNING stock_records.id, stock_records.app_id, stock_records.catalog_item_id, stock_records.variant_key,
+                      stock_records.location_id, stock_records.quantity)
+        INSERT INTO ledger ({LedgerColumns})
+        SELECT $1, c.id, v.delta, c.quantity, $2, $3, $4, $5, $6, $7, $8, $9
+        FROM created c JOIN v USING (app_id, catalog_item_id, variant_key, location_id)
+        ORDER BY v.ord
+        """;
+
+    private const string AnswerSql = "UPDATE idempotency SET status_code = $3, body = $4 WHERE instance_id = $1 AND request_id = $2";
+
+    public Task<ChangeOutcome> ApplyAsync(StockChange change, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken) =>
+        database.RunAsync(connection => ApplyAsync(connection, change, render, cancellationToken), cancellationToken);
+
+    private async Task<ChangeOutcome> ApplyAsync(NpgsqlConnection connection, StockChange change, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        var (claimed, settings) = await ClaimAndReadSettingsAsync(connection, transaction, change, now, cancellationToken).ConfigureAwait(false);
+        if (!claimed)
+        {
+            // The requestId was committed by another transaction (it waited for that one to finish).
+            var earlier = await EarlierAnswerAsync(connection, transaction, change, cancellationToken).ConfigureAwait(false);
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return earlier;
+        }
+
+        var demands = StockChangePlan.SumPerRecord(change, settings);
+        var records = await LockRecordsAsync(connection, transaction, change.InstanceId, demands, cancellationToken).ConfigureAwait(false);
+        var decision = StockChangePlan.Decide(change, demands, records, settings.UnknownItemPolicy);
+        ChangeOutcome outcome = decision is ChangeDecision.Refuse refuse ? new ChangeOutcome.Refused(refuse.Items) : new ChangeOutcome.Applied();
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var steps = decision is ChangeDecision.Apply apply ? apply.Steps : [];
+        var updates = steps.OfType<RecordStep.Update>().ToList();
+        var creates = steps.OfType<RecordStep.Create>().ToList();
+        if (updates.Count > 0)
+        {
+            batch.BatchCommands.Add(Updates(change, updates, now));
+        }
+
+        if (creates.Count > 0)
+        {
+            batch.BatchCommands.Add(Creates(change, creates, now));
+        }
+
+        if (change.RequestId is not null)
+        {
+            var answer = render(outcome);
+            batch.BatchCommands.Add(Command(AnswerSql, change.InstanceId, change.RequestId, answer.StatusCode, answer.Body));
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var ledgered = (updates.Count > 0 ? batch.BatchCommands[0].RecordsAffected : 0)
+                + (creates.Count > 0 ? batch.BatchCommands[updates.Count > 0 ? 1 : 0].RecordsAffected : 0);
+            if (ledgered != steps.Count)
+            {
+                // Cannot happen while the rows are locked; if it does, nothing of the request is kept.
+                throw new InvalidOperationException($"{steps.Count} records were to change but {ledgered} did; the request was rolled back.");
+            }
+        }
+
+        // Once the commit is sent its outcome no longer depends on the caller waiting for it.
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        return outcome;
+    }
+
+    private static async Task<(bool Claimed, TenantSettings Settings)> ClaimAndReadSettingsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, StockChange change, long now, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (change.RequestId is not null)
+        {
+            batch.BatchCommands.Add(Command(ClaimSql, change.InstanceId, change.RequestId, change.RequestDigest, now));
+        }
+
+        batch.BatchCommands.Add(Command(SettingsSql, change.InstanceId));
+        var settings = TenantSettings.Defaults;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                settings = TenantSettings.FromStored(reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+            }
+        }
+
+        return (change.RequestId is null || batch.BatchCommands[0].RecordsAffected == 1, settings);
+    }
+
+    private static async Task<ChangeOutcome> EarlierAnswerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StockChange change, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(EarlierAnswerSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = change.InstanceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = change.RequestId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("A claimed requestId has no stored answer.");
+        }
+
+        return reader.GetFieldValue<byte[]>(0).AsSpan().SequenceEqual(change.RequestDigest)
+            ? new ChangeOutcome.Replayed(reader.GetInt32(1), reader.GetString(2))
+            : new ChangeOutcome.RequestIdReused();
+    }
+
+    /// <summary>The current state of each demand's record, locked for this transaction in key order.</summary>
+    private static async Task<StockRecordState?[]> LockRecordsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, IReadOnlyList<Demand> demands, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(LockSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
+        command.Parameters.Add(TextArray(demands.Select(d => d.Key.AppId)));
+        command.Parameters.Add(TextArray(demands.Select(d => d.Key.CatalogItemId)));
+        command.Parameters.Add(TextArray(demands.Select(d => d.Key.VariantKey)));
+        command.Parameters.Add(TextArray(demands.Select(d => d.Key.LocationId)));
+        var records = new StockRecordState?[demands.Count];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            records[reader.GetInt64(0) - 1] = new StockRecordState(
+                reader.GetString(1),
+                reader.GetBoolean(2),
+                reader.GetInt64(3),
+                reader.GetBoolean(4),
+                reader.GetBoolean(5),
+                reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                reader.GetInt64(7));
+        }
+
+        return records;
+    }
+
+    private static NpgsqlBatchCommand Updates(StockChange change, List<RecordStep.Update> updates, long now)
+    {
+        var command = LedgerCommand(UpdateSql, change, now);
+        command.Parameters.Add(TextArray(updates.Select(u => u.Record.Id)));
+        command.Parameters.Add(Array(updates.Select(u => u.Record.Revision).ToArray(), NpgsqlDbType.Bigint));
+        command.Parameters.Add(Array(updates.Select(u => u.Delta).ToArray(), NpgsqlDbType.Bigint));
+        command.Parameters.Add(Array(updates.Select(u => u.Floor).ToArray(), NpgsqlDbType.Bigint));
+        command.Parameters.Add(Array(Enumerable.Range(0, updates.Count).ToArray(), NpgsqlDbType.Integer));
+        return command;
+    }
+
+    private static NpgsqlBatchCommand Creates(StockChange change, List<RecordStep.Create> creates, long now)
+    {
+        var command = LedgerCommand(CreateSql, change, now);
+        command.Parameters.Add(TextArray(creates.Select(_ => Guid.CreateVersion7().ToString())));
+        command.Parameters.Add(TextArray(creates.Select(c => c.Demand.Key.AppId)));
+        command.Parameters.Add(TextArray(creates.Select(c => c.Demand.Key.CatalogItemId)));
+        command.Parameters.Add(TextArray(creates.Select(c => c.Demand.Key.VariantKey)));
+        command.Parameters.Add(TextArray(creates.Select(c => c.Demand.Key.LocationId)));
+        command.Parameters.Add(Array(creates.Select(c => c.Delta).ToArray(), NpgsqlDbType.Bigint));
+        command.Parameters.Add(Array(Enumerable.Range(0, creates.Count).ToArray(), NpgsqlDbType.Integer));
+        return command;
+    }
+
+    /// <summary>A statement whose $1..$9 are the ledger columns every entry of <paramref name="change"/> shares.</summary>
+    private static NpgsqlBatchCommand LedgerCommand(string sql, StockChange change, long now)
+    {
+        var shared = LedgerEntry.ForPlatformChange(change, "", 0, 0, now);
+        var command = Command(sql,
+            shared.InstanceId, LedgerEntry.OperationName(shared.Operation), shared.Reason, shared.OrderId, shared.RequestId,
+            shared.ActorType, shared.ActorId, null, shared.CreatedAt);
+        command.Parameters[7] = new NpgsqlParameter { Value = (object?)shared.RestrictFlag ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean };
+        return command;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(value switch
+            {
+                null => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                _ => new NpgsqlParameter { Value = value },
+            });
+        }
+
+        return command;
+    }
+
+    private static NpgsqlParameter TextArray(IEnumerable<string> values) => Array(values.ToArray(), NpgsqlDbType.Text);
+
+    private static NpgsqlParameter Array<T>(T[] values, NpgsqlDbType elementType) =>
+        new() { Value = values, NpgsqlDbType = NpgsqlDbType.Array | elementType };
+}

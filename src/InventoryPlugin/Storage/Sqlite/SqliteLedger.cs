@@ -1,0 +1,23 @@
+using InventoryPlugin.Stock;
+
+namespace InventoryPlugin.Storage.Sqlite;
+
+internal static class SqliteLedger
+{
+    /// <summary>Appends <paramref name="entry"/> in the writer's transaction, through a prepared command.</summary>
+    public static void Append(this LedgerEntry entry, WriteContext context)
+    {
+        var command = context.Prepared(
+            """
+            INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, reason, order_id,
+                                request_id, actor_type, actor_id, restrict_flag, created_at)
+            VALUES (@InstanceId, @RecordId, @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
+                    @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt)
+            """,
+            ("@InstanceId", entry.InstanceId), ("@RecordId", entry.RecordId), ("@Delta", entry.Delta), ("@QuantityAfter", entry.QuantityAfter),
+            ("@Operation", LedgerEntry.OperationName(entry.Operation)), ("@Reason", entry.Reason), ("@OrderId", entry.OrderId),
+            ("@RequestId", entry.RequestId), ("@ActorType", entry.ActorType), ("@ActorId", entry.ActorId),
+            ("@RestrictFlag", entry.RestrictFlag), ("@CreatedAt", entry.CreatedAt));
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,118 @@
+using InventoryPlugin.Stock;
+
+namespace InventoryPlugin.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite store. Every change runs inside one writer transaction (<see cref="StoreWriter"/>), so the
+/// idempotency record, every record update and every ledger entry of a request are committed together
+/// or not at all; the single writer is also what serialises concurrent requests.
+/// </summary>
+public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
+{
+    public Task<ChangeOutcome> ApplyAsync(StockChange change, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken) =>
+        writer.WriteAsync(context => Apply(context, change, render), cancellationToken);
+
+    private static ChangeOutcome Apply(WriteContext context, StockChange change, Func<ChangeOutcome, StoredResponse> render)
+    {
+        if (change.RequestId is not null && FindEarlierAnswer(context, change) is { } earlier)
+        {
+            return earlier;
+        }
+
+        var settings = StockRecordQueries.LoadSettings(context, change.InstanceId);
+        var demands = StockChangePlan.SumPerRecord(change, settings);
+        var records = demands.Select(d => StockRecordQueries.FindStateByKey(context, d.Key)).ToList();
+        ChangeOutcome outcome;
+        switch (StockChangePlan.Decide(change, demands, records, settings.UnknownItemPolicy))
+        {
+            case ChangeDecision.Apply apply:
+                foreach (var step in apply.Steps)
+                {
+                    var (recordId, quantityAfter) = step switch
+                    {
+                        RecordStep.Update update => (update.Record.Id, UpdateGuarded(context, update)),
+                        _ => CreateAutomatically(context, step.Demand.Key, step.Delta),
+                    };
+                    LedgerEntry.ForPlatformChange(change, recordId, step.Delta, quantityAfter, context.NowMs).Append(context);
+                }
+
+                outcome = new ChangeOutcome.Applied();
+                break;
+            case ChangeDecision.Refuse refuse:
+                outcome = new ChangeOutcome.Refused(refuse.Items);
+                break;
+            default:
+                throw new InvalidOperationException("Unknown decision.");
+        }
+
+        if (change.RequestId is not null)
+        {
+            RememberAnswer(context, change, render(outcome));
+        }
+
+        return outcome;
+    }
+
+    private static ChangeOutcome? FindEarlierAnswer(WriteContext context, StockChange change)
+    {
+        var command = context.Prepared(
+            "SELECT request_digest, status_code, body FROM idempotency WHERE instance_id = @InstanceId AND request_id = @RequestId",
+            ("@InstanceId", change.InstanceId), ("@RequestId", change.RequestId));
+        using var earlier = command.ExecuteReader();
+        if (!earlier.Read())
+        {
+            return null;
+        }
+
+        return ((byte[])earlier.GetValue(0)).AsSpan().SequenceEqual(change.RequestDigest)
+            ? new ChangeOutcome.Replayed((int)earlier.GetInt64(1), earlier.GetString(2))
+            : new ChangeOutcome.RequestIdReused();
+    }
+
+    private static void RememberAnswer(WriteContext context, StockChange change, StoredResponse response)
+    {
+        var command = context.Prepared(
+            """
+            INSERT INTO idempotency (instance_id, request_id, request_digest, status_code, body, created_at)
+            VALUES (@InstanceId, @RequestId, @RequestDigest, @StatusCode, @Body, @CreatedAt)
+            """,
+            ("@InstanceId", change.InstanceId), ("@RequestId", change.RequestId), ("@RequestDigest", change.RequestDigest),
+            ("@StatusCode", response.StatusCode), ("@Body", response.Body), ("@CreatedAt", context.NowMs));
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// The update is guarded twice: by the revision that was judged, and, for a restricted decrement,
+    /// by the floor itself, so the statement alone can never sell past it.
+    /// </summary>
+    private static long UpdateGuarded(WriteContext context, RecordStep.Update step)
+    {
+        var command = context.Prepared(
+            """
+            UPDATE stock_records
+            SET quantity = quantity + @delta, revision = revision + 1, updated_at = @now
+            WHERE id = @id AND revision = @revision AND (@floor IS NULL OR quantity + @delta >= @floor)
+            RETURNING quantity
+            """,
+            ("@id", step.Record.Id), ("@revision", step.Record.Revision), ("@delta", step.Delta), ("@floor", step.Floor), ("@now", context.NowMs));
+        var quantityAfter = command.ExecuteScalar() as long?;
+        return quantityAfter ?? throw new InvalidOperationException(
+            $"Stock record {step.Record.Id} changed between judging and updating; the request was rolled back.");
+    }
+
+    private static (string Id, long Quantity) CreateAutomatically(WriteContext context, StockKey key, long delta)
+    {
+        var id = Guid.CreateVersion7().ToString();
+        var command = context.Prepared(
+            """
+            INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
+                                       track_quantity, quantity, in_stock, auto_created, revision, created_at, updated_at)
+            VALUES (@id, @InstanceId, @AppId, @CatalogItemId, @VariantKey, @LocationId,
+                    1, @delta, 0, 1, 1, @now, @now)
+            """,
+            ("@id", id), ("@InstanceId", key.InstanceId), ("@AppId", key.AppId), ("@CatalogItemId", key.CatalogItemId),
+            ("@VariantKey", key.VariantKey), ("@LocationId", key.LocationId), ("@delta", delta), ("@now", context.NowMs));
+        command.ExecuteNonQuery();
+        return (id, delta);
+    }
+}

@@ -1,0 +1,64 @@
+using InventoryPlugin.Stock;
+
+namespace InventoryPlugin.Storage;
+
+/// <summary>A stock_records row as both stores select it (<see cref="Columns"/>), mapped by Dapper.</summary>
+internal sealed class StockRecordRow
+{
+    public const string Columns = """
+        id AS Id, instance_id AS InstanceId, app_id AS AppId, catalog_item_id AS CatalogItemId, variant_key AS VariantKey,
+        location_id AS LocationId, track_quantity AS TrackQuantity, quantity AS Quantity, in_stock AS InStock,
+        preorder_enabled AS PreorderEnabled, preorder_limit AS PreorderLimit, preorder_message AS PreorderMessage,
+        auto_created AS AutoCreated, revision AS Revision, created_at AS CreatedAt, updated_at AS UpdatedAt
+        """;
+
+    /// <summary>A record by its key; parameters named like <see cref="StockKey"/>'s members.</summary>
+    public const string KeyCondition = """
+        instance_id = @InstanceId AND app_id = @AppId AND catalog_item_id = @CatalogItemId
+          AND variant_key = @VariantKey AND location_id = @LocationId
+        """;
+
+    public string Id { get; init; } = "";
+
+    public string InstanceId { get; init; } = "";
+
+    public string AppId { get; init; } = "";
+
+    public string CatalogItemId { get; init; } = "";
+
+    public string VariantKey { get; init; } = "";
+
+    public string LocationId { get; init; } = "";
+
+    public bool TrackQuantity { get; init; }
+
+    public long Quantity { get; init; }
+
+    public bool InStock { get; init; }
+
+    public bool PreorderEnabled { get; init; }
+
+    public long? PreorderLimit { get; init; }
+
+    public string? PreorderMessage { get; init; }
+
+    public bool AutoCreated { get; init; }
+
+    public long Revision { get; init; }
+
+    public long CreatedAt { get; init; }
+
+    public long UpdatedAt { get; init; }
+
+    public StockRecord ToRecord() => new(
+        Id,
+        new StockKey(InstanceId, AppId, CatalogItemId, VariantKey, LocationId),
+        TrackQuantity,
+        Quantity,
+        InStock,
+        new PreorderSettings(PreorderEnabled, PreorderLimit, PreorderMessage),
+        AutoCreated,
+        Revision,
+        DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
+        DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt));
+}
