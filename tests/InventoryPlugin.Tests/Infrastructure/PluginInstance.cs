@@ -41,8 +41,23 @@ public static class Stores
             ["Storage:Provider"] = "Postgres",
             ["Storage:ConnectionString"] = await PostgresServer.CreateDatabaseAsync(),
         },
-        _ => new() { ["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory, "inventory.db")}" },
+        _ => new() { ["Storage:Provider"] = "Sqlite", ["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory, "inventory.db")}" },
     };
+
+    /// <summary>A connection to the database those settings name, for tests that must look beneath the service (or tamper with it).</summary>
+    public static System.Data.Common.DbConnection Open(IReadOnlyDictionary<string, string?> settings)
+    {
+        var connectionString = settings["Storage:ConnectionString"]!;
+        System.Data.Common.DbConnection connection = string.Equals(settings.GetValueOrDefault("Storage:Provider"), "Postgres", StringComparison.OrdinalIgnoreCase)
+            ? new Npgsql.NpgsqlConnection(connectionString)
+            : new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>The same settings as environment variables of a service process (<c>Storage__Provider</c>...).</summary>
+    public static IEnumerable<KeyValuePair<string, string>> AsEnvironment(IReadOnlyDictionary<string, string?> settings) =>
+        settings.Select(s => KeyValuePair.Create(s.Key.Replace(":", "__", StringComparison.Ordinal), s.Value ?? ""));
 }
 
 /// <summary>A ledger entry as tests compare it: the operation by its stored name.</summary>
@@ -202,15 +217,7 @@ public sealed class PluginInstance : IAsyncDisposable
     }
 
     /// <summary>A connection to the instance's own database, for tests that must look beneath the service (or tamper with it).</summary>
-    public System.Data.Common.DbConnection OpenDatabase()
-    {
-        var options = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value;
-        System.Data.Common.DbConnection connection = options.ParsedProvider == StorageProvider.Postgres
-            ? new Npgsql.NpgsqlConnection(options.ConnectionString)
-            : new Microsoft.Data.Sqlite.SqliteConnection(options.ConnectionString);
-        connection.Open();
-        return connection;
-    }
+    public System.Data.Common.DbConnection OpenDatabase() => Stores.Open(StorageSettings);
 
     public StockRecordState? Record(StockKey key) => Reader.FindByKeysAsync([key], CancellationToken.None).GetAwaiter().GetResult()[0]?.State;
 

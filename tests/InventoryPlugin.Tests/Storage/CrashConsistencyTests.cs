@@ -15,7 +15,8 @@ namespace InventoryPlugin.Tests.Storage;
 /// applies at most once when the platform sends it again.
 /// </summary>
 [NonParallelizable]
-public sealed class CrashConsistencyTests
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class CrashConsistencyTests(StoreKind store)
 {
     private const int Records = 40;
     private const long StartingQuantity = 60;
@@ -29,15 +30,22 @@ public sealed class CrashConsistencyTests
     private readonly string _tenant = PluginInstance.NewTenant();
     private PlatformTokens _tokens = null!;
     private MerchantTokens _merchantTokens = null!;
+    private Dictionary<string, string?> _storage = null!;
 
     [SetUp]
-    public void SetUp()
+    public async Task SetUp()
     {
         _directory = Path.Combine(Path.GetTempPath(), "inventory-plugin-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
         var platformKey = RSA.Create(2048);
         var merchantKey = RandomNumberGenerator.GetBytes(32);
+        _storage = await Stores.SettingsAsync(store, _directory);
         _environment = ServiceProcess.Environment(_directory, platformKey, merchantKey);
+        foreach (var (name, value) in Stores.AsEnvironment(_storage))
+        {
+            _environment[name] = value;
+        }
+
         _tokens = new PlatformTokens(platformKey, PluginInstance.AppId);
         _merchantTokens = new MerchantTokens(merchantKey, PluginInstance.MerchantIssuer, PluginInstance.MerchantAudience);
     }
@@ -46,6 +54,7 @@ public sealed class CrashConsistencyTests
     public void TearDown()
     {
         SqliteConnection.ClearAllPools();
+        Npgsql.NpgsqlConnection.ClearAllPools();
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -212,7 +221,7 @@ public sealed class CrashConsistencyTests
             "SELECT catalog_item_id, quantity FROM stock_records WHERE instance_id = @tenant", new { tenant = _tenant }).ToDictionary(r => r.Item, r => r.Quantity);
         var deltas = connection.Query<(string Item, long Delta)>(
             """
-            SELECT r.catalog_item_id, SUM(l.delta) FROM ledger l JOIN stock_records r ON r.id = l.record_id
+            SELECT r.catalog_item_id, CAST(SUM(l.delta) AS BIGINT) FROM ledger l JOIN stock_records r ON r.id = l.record_id
             WHERE l.instance_id = @tenant AND l.request_id IS NOT NULL GROUP BY r.catalog_item_id
             """,
             new { tenant = _tenant }).ToDictionary(r => r.Item, r => r.Delta);
@@ -258,10 +267,5 @@ public sealed class CrashConsistencyTests
             .ToDictionary(g => g.Key, g => g.Select(r => KeyValuePair.Create(r.Item, r.Delta)).ToList());
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "inventory.db")};Pooling=False");
-        connection.Open();
-        return connection;
-    }
+    private System.Data.Common.DbConnection Open() => Stores.Open(_storage);
 }
