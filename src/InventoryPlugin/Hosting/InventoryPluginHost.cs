@@ -49,6 +49,12 @@ public static partial class InventoryPluginHost
         // used is found here rather than by every request.
         app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
         _ = app.Services.GetRequiredService<PlatformTokenVerifier>();
+        foreach (var preparation in app.Services.GetServices<IStorePreparation>())
+        {
+            // Before the host starts, on the thread that would otherwise wait for it: there is nothing to serve yet.
+            preparation.PrepareAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+
         var http = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HttpOptions>>().Value;
 
         // The platform appends "/v1/..." to the registered base, so a base ending in "/" arrives as "//v1/...".

@@ -59,6 +59,15 @@ public interface IStockReader
     Task<LedgerVerificationReport> VerifyLedgerAsync(string? instanceId, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Work a store needs done before the service listens (reaching the database, migrating it). It runs
+/// before the host starts, so a failure stops the start as one line, like any configuration mistake.
+/// </summary>
+public interface IStorePreparation
+{
+    Task PrepareAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>Whether the store can serve requests now: what <c>/readyz</c> reports.</summary>
 public interface IStoreStatus
 {

@@ -25,7 +25,7 @@ public static class StorageRegistration
             case StorageProvider.Postgres:
                 services.AddSingleton<PostgresDatabase>();
                 services.AddSingleton<PostgresMigrator>();
-                services.AddHostedService(sp => sp.GetRequiredService<PostgresMigrator>());
+                services.AddSingleton<IStorePreparation>(sp => sp.GetRequiredService<PostgresMigrator>());
                 services.AddSingleton<IStockStore, PostgresStockStore>();
                 services.AddSingleton<IStockReader, PostgresStockReader>();
                 services.AddSingleton<IStoreStatus, PostgresStoreStatus>();

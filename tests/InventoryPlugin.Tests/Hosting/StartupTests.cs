@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Dapper;
 using InventoryPlugin.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -39,6 +40,53 @@ public sealed class StartupTests
             .SetName("no merchant token key");
         yield return new TestCaseData("Storage__MaxBatchSize", "0", "Storage:MaxBatchSize must be between 1 and 4096.")
             .SetName("a batch size of 0");
+        yield return new TestCaseData("Storage__Provider", "Oracle", "Storage:Provider must be Sqlite or Postgres.")
+            .SetName("an unknown store provider");
+    }
+
+    [Test]
+    public async Task An_unreachable_postgres_database_stops_the_start_with_one_clear_line()
+    {
+        using var platformKey = RSA.Create(2048);
+        var environment = ServiceProcess.Environment(_directory, platformKey, RandomNumberGenerator.GetBytes(32));
+        environment["Storage__Provider"] = "Postgres";
+        environment["Storage__ConnectionString"] = "Host=127.0.0.1;Port=1;Username=inventory;Database=inventory;Timeout=3";
+
+        var (exitCode, output) = await ServiceProcess.RunCommandAsync(_directory, environment);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(1), output);
+            Assert.That(output, Does.Contain("InventoryPlugin cannot start: The PostgreSQL database at 127.0.0.1:1/inventory cannot be reached"), output);
+            Assert.That(output, Does.Not.Contain("   at "), "no stack trace");
+        });
+    }
+
+    [TestCaseSource(typeof(Stores), nameof(Stores.Both))]
+    public async Task A_database_whose_schema_is_newer_than_the_binary_stops_the_start(StoreKind store)
+    {
+        using var platformKey = RSA.Create(2048);
+        var storage = await Stores.SettingsAsync(store, _directory);
+        await using (var plugin = await PluginInstance.StartAsync(storage))
+        {
+            using var connection = plugin.OpenDatabase();
+            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_from_the_future.sql', 0)");
+        }
+
+        var environment = ServiceProcess.Environment(_directory, platformKey, RandomNumberGenerator.GetBytes(32));
+        foreach (var (name, value) in Stores.AsEnvironment(storage))
+        {
+            environment[name] = value;
+        }
+
+        var (exitCode, output) = await ServiceProcess.RunCommandAsync(_directory, environment);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(1), output);
+            Assert.That(output, Does.Contain("InventoryPlugin cannot start: The database's schema is version 9999, newer than this binary knows"), output);
+            Assert.That(output, Does.Not.Contain("Now listening"), "it never listened");
+        });
     }
 
     [TestCaseSource(nameof(Misconfigurations))]

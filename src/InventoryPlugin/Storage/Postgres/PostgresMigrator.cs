@@ -5,11 +5,11 @@ using Npgsql;
 namespace InventoryPlugin.Storage.Postgres;
 
 /// <summary>
-/// Applies the versioned scripts under Storage/Postgres/Migrations at start-up, each once, each in its
-/// own transaction, under an advisory lock: replicas starting together migrate once, the others wait
-/// and then find nothing to do.
+/// Applies the versioned scripts under Storage/Postgres/Migrations before the service listens, each once,
+/// each in its own transaction, under an advisory lock: replicas starting together migrate once, the
+/// others wait and then find nothing to do.
 /// </summary>
-public sealed partial class PostgresMigrator(PostgresDatabase database, ILogger<PostgresMigrator> logger) : IHostedService
+public sealed partial class PostgresMigrator(PostgresDatabase database, ILogger<PostgresMigrator> logger) : IStorePreparation
 {
     /// <summary>The advisory lock key of migrations (any constant the application owns).</summary>
     private const long MigrationLock = 0x496e76_4d696772; // "InvMigr"
@@ -18,7 +18,7 @@ public sealed partial class PostgresMigrator(PostgresDatabase database, ILogger<
 
     public bool IsMigrated { get; private set; }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task PrepareAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -33,8 +33,6 @@ public sealed partial class PostgresMigrator(PostgresDatabase database, ILogger<
         IsMigrated = true;
         LogStarted(database.Description, Scripts.LatestVersion);
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public static async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
