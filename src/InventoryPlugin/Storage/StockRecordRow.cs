@@ -62,3 +62,41 @@ internal sealed class StockRecordRow
         DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
         DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt));
 }
+
+/// <summary>The Dapper parameters both stores bind to their INSERT and UPDATE of a record, named alike.</summary>
+internal static class StockRecordParameters
+{
+    public static object ForInsert(string id, NewStockRecord record, long now)
+    {
+        var preorder = record.Preorder ?? PreorderSettings.Off;
+        return new
+        {
+            id,
+            record.Key.InstanceId,
+            record.Key.AppId,
+            record.Key.CatalogItemId,
+            record.Key.VariantKey,
+            record.Key.LocationId,
+            trackQuantity = record.TrackQuantity,
+            quantity = record.Quantity,
+            inStock = record.InStock,
+            preorderEnabled = preorder.Enabled,
+            preorderLimit = preorder.Limit,
+            preorderMessage = preorder.Message,
+            now,
+        };
+    }
+
+    public static object ForEdit(StockRecord current, RecordEdit edit, long now) => new
+    {
+        id = current.Id,
+        revision = current.Revision,
+        trackQuantity = edit.TrackQuantity,
+        quantity = edit.Quantity,
+        inStock = edit.InStock,
+        preorderEnabled = edit.Preorder.Enabled,
+        preorderLimit = edit.Preorder.Limit,
+        preorderMessage = edit.Preorder.Message,
+        now,
+    };
+}

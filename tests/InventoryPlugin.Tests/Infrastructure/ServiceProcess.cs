@@ -99,6 +99,33 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>Sends a signed platform request, as the platform does (<c>text/plain</c>).</summary>
+    public async Task<(int Status, string Body)> SendPlatformAsync(string path, string token)
+    {
+        using var content = new StringContent(token, Encoding.ASCII, "text/plain");
+        using var response = await Http.PostAsync(path, content);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Creates quantity-tracked records at the default location through the merchant API's bulk upsert.</summary>
+    public async Task SeedAsync(MerchantTokens tokens, string tenant, IEnumerable<(string Item, long Quantity)> items)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/inventory-items/bulk-upsert")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new System.Text.Json.Nodes.JsonObject
+            {
+                ["items"] = new System.Text.Json.Nodes.JsonArray(items.Select(i => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["catalogReference"] = new System.Text.Json.Nodes.JsonObject { ["appId"] = Envelopes.StoresAppId, ["catalogItemId"] = i.Item },
+                    ["quantity"] = i.Quantity,
+                }).ToArray()),
+            }),
+        };
+        request.Headers.Authorization = new("Bearer", tokens.Mint(tenant, "inventory:read inventory:write"));
+        using var response = await Http.SendAsync(request);
+        Assert.That(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, exactly like a power cut for the process.</summary>
     public void Kill()
     {

@@ -70,7 +70,7 @@ public sealed class CrashConsistencyTests(StoreKind store)
     {
         await using (var first = await ServiceProcess.StartAsync(_directory, _environment))
         {
-            await SeedAsync(first);
+            await first.SeedAsync(_merchantTokens, _tenant, Enumerable.Range(0, Records).Select(i => ($"item-{i}", StartingQuantity)));
         }
 
         var random = new Random(20261122);
@@ -108,7 +108,7 @@ public sealed class CrashConsistencyTests(StoreKind store)
             {
                 foreach (var request in lost)
                 {
-                    var (status, _) = await SendAsync(restarted, request);
+                    var (status, _) = await restarted.SendPlatformAsync(request.Path, request.Token);
                     Assert.That(status, Is.EqualTo(200).Or.EqualTo(428), $"retry of {request.RequestId}");
                     if (round == 1)
                     {
@@ -147,13 +147,6 @@ public sealed class CrashConsistencyTests(StoreKind store)
         return new SignedRequest(requestId, increment ? "v1/increment" : "v1/decrement", token, deltas);
     }
 
-    private static async Task<(int Status, string Body)> SendAsync(ServiceProcess service, SignedRequest request)
-    {
-        using var content = new StringContent(request.Token, Encoding.ASCII, "text/plain");
-        using var response = await service.Http.PostAsync(request.Path, content);
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
     /// <summary>Sends the batch from several workers and SIGKILLs the service once <paramref name="killAfter"/> answers came back.</summary>
     private static async Task<(Dictionary<string, int> Answered, List<SignedRequest> Lost)> DriveUntilKilledAsync(
         ServiceProcess service, IReadOnlyList<SignedRequest> batch, int killAfter)
@@ -169,7 +162,7 @@ public sealed class CrashConsistencyTests(StoreKind store)
                 var request = batch[index];
                 try
                 {
-                    var (status, body) = await SendAsync(service, request);
+                    var (status, body) = await service.SendPlatformAsync(request.Path, request.Token);
                     Assert.That(status, Is.EqualTo(200).Or.EqualTo(428), body);
                     answered[request.RequestId] = status;
                 }
@@ -189,24 +182,6 @@ public sealed class CrashConsistencyTests(StoreKind store)
         await Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(Worker)));
         Assert.That(killed, Is.EqualTo(1), "the batch ran out before the kill point");
         return (answered.ToDictionary(), lost.ToList());
-    }
-
-    private async Task SeedAsync(ServiceProcess service)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/inventory-items/bulk-upsert")
-        {
-            Content = JsonContent.Create(new JsonObject
-            {
-                ["items"] = new JsonArray(Enumerable.Range(0, Records).Select(i => (JsonNode)new JsonObject
-                {
-                    ["catalogReference"] = new JsonObject { ["appId"] = Envelopes.StoresAppId, ["catalogItemId"] = $"item-{i}" },
-                    ["quantity"] = StartingQuantity,
-                }).ToArray()),
-            }),
-        };
-        request.Headers.Authorization = new("Bearer", _merchantTokens.Mint(_tenant, "inventory:read inventory:write"));
-        using var response = await service.Http.SendAsync(request);
-        Assert.That(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>The service's own verification, run as the operator would: <c>InventoryPlugin verify-ledger</c>.</summary>

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
 using Dapper;
 using InventoryPlugin.Tests.Infrastructure;
 
@@ -57,10 +54,10 @@ public sealed class ReplicaTests
     [Test]
     public async Task Four_hundred_restricted_decrements_across_two_replicas_sell_exactly_the_fifty_in_stock()
     {
-        await SeedAsync(_first, ("shirt", 50));
+        await _first.SeedAsync(_merchantTokens, _tenant, [("shirt", 50)]);
         var tokens = Enumerable.Range(0, 400).Select(_ => _tokens.Sign(Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 1)]))).ToList();
 
-        var answers = await Task.WhenAll(tokens.Select((token, i) => SendAsync(i % 2 == 0 ? _first : _second, "v1/decrement", token)));
+        var answers = await Task.WhenAll(tokens.Select((token, i) => (i % 2 == 0 ? _first : _second).SendPlatformAsync("v1/decrement", token)));
 
         using var connection = Stores.Open(_storage);
         Assert.Multiple(() =>
@@ -76,11 +73,11 @@ public sealed class ReplicaTests
     [Test]
     public async Task One_request_sent_twenty_times_to_both_replicas_at_once_applies_once()
     {
-        await SeedAsync(_first, ("shirt", 50));
+        await _first.SeedAsync(_merchantTokens, _tenant, [("shirt", 50)]);
         var requestId = Guid.NewGuid().ToString();
         var token = _tokens.Sign(Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 3)], requestId: requestId));
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => SendAsync(i % 2 == 0 ? _first : _second, "v1/decrement", token)));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? _first : _second).SendPlatformAsync("v1/decrement", token)));
 
         using var connection = Stores.Open(_storage);
         Assert.Multiple(() =>
@@ -96,7 +93,7 @@ public sealed class ReplicaTests
     public async Task Killing_one_replica_mid_load_loses_nothing_it_answered()
     {
         var items = Enumerable.Range(0, 20).Select(i => ($"item-{i}", 1000L)).ToArray();
-        await SeedAsync(_first, items);
+        await _first.SeedAsync(_merchantTokens, _tenant, items);
         var random = new Random(20261204);
         var requests = Enumerable.Range(0, 2000).Select(i =>
         {
@@ -117,7 +114,7 @@ public sealed class ReplicaTests
                 var replica = request.Replica == 0 ? _first : _second;
                 try
                 {
-                    var answer = await SendAsync(replica, "v1/decrement", request.Token);
+                    var answer = await replica.SendPlatformAsync("v1/decrement", request.Token);
                     answered[request.RequestId] = answer.Status;
                 }
                 catch (HttpRequestException)
@@ -156,29 +153,4 @@ public sealed class ReplicaTests
 
     private static long QuantityOf(System.Data.Common.DbConnection connection, string item) =>
         connection.ExecuteScalar<long>("SELECT quantity FROM stock_records WHERE catalog_item_id = @item", new { item });
-
-    private static async Task<(int Status, string Body)> SendAsync(ServiceProcess service, string path, string token)
-    {
-        using var content = new StringContent(token, Encoding.ASCII, "text/plain");
-        using var response = await service.Http.PostAsync(path, content);
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    private async Task SeedAsync(ServiceProcess service, params (string Item, long Quantity)[] items)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/inventory-items/bulk-upsert")
-        {
-            Content = JsonContent.Create(new JsonObject
-            {
-                ["items"] = new JsonArray(items.Select(i => (JsonNode)new JsonObject
-                {
-                    ["catalogReference"] = new JsonObject { ["appId"] = Envelopes.StoresAppId, ["catalogItemId"] = i.Item },
-                    ["quantity"] = i.Quantity,
-                }).ToArray()),
-            }),
-        };
-        request.Headers.Authorization = new("Bearer", _merchantTokens.Mint(_tenant, "inventory:read inventory:write"));
-        using var response = await service.Http.SendAsync(request);
-        Assert.That(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-    }
 }

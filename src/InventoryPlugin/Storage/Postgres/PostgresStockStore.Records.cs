@@ -157,7 +157,6 @@ public sealed partial class PostgresStockStore
     /// <summary>Inserts the record and its SET-from-zero ledger entry; null when a record with its key exists.</summary>
     private static async Task<StockRecord?> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NewStockRecord record, Actor actor, long now)
     {
-        var preorder = record.Preorder ?? PreorderSettings.Off;
         var row = await connection.QuerySingleOrDefaultAsync<StockRecordRow>(
             $"""
             INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
@@ -169,22 +168,7 @@ public sealed partial class PostgresStockStore
             ON CONFLICT ON CONSTRAINT stock_records_key DO NOTHING
             RETURNING {StockRecordRow.Columns}
             """,
-            new
-            {
-                id = Guid.CreateVersion7().ToString(),
-                record.Key.InstanceId,
-                record.Key.AppId,
-                record.Key.CatalogItemId,
-                record.Key.VariantKey,
-                record.Key.LocationId,
-                trackQuantity = record.TrackQuantity,
-                quantity = record.Quantity,
-                inStock = record.InStock,
-                preorderEnabled = preorder.Enabled,
-                preorderLimit = preorder.Limit,
-                preorderMessage = preorder.Message,
-                now,
-            },
+            StockRecordParameters.ForInsert(Guid.CreateVersion7().ToString(), record, now),
             transaction).ConfigureAwait(false);
         if (row is null)
         {
@@ -216,18 +200,7 @@ public sealed partial class PostgresStockStore
             WHERE id = @id AND revision = @revision
             RETURNING {StockRecordRow.Columns}
             """,
-            new
-            {
-                id = current.Id,
-                revision = current.Revision,
-                trackQuantity = edit.TrackQuantity,
-                quantity = edit.Quantity,
-                inStock = edit.InStock,
-                preorderEnabled = edit.Preorder.Enabled,
-                preorderLimit = edit.Preorder.Limit,
-                preorderMessage = edit.Preorder.Message,
-                now = entry.CreatedAt,
-            },
+            StockRecordParameters.ForEdit(current, edit, entry.CreatedAt),
             transaction).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Stock record {current.Id} changed while it was being written; the change was rolled back.");
         await AppendAsync(connection, transaction, entry with { QuantityAfter = edit.Quantity }).ConfigureAwait(false);

@@ -86,7 +86,6 @@ public sealed partial class SqliteStockStore
         }
 
         var id = Guid.CreateVersion7().ToString();
-        var preorder = record.Preorder ?? PreorderSettings.Off;
         context.Connection.Execute(
             """
             INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
@@ -96,22 +95,7 @@ public sealed partial class SqliteStockStore
                     @trackQuantity, @quantity, @inStock, @preorderEnabled, @preorderLimit,
                     @preorderMessage, 0, 1, @now, @now)
             """,
-            new
-            {
-                id,
-                record.Key.InstanceId,
-                record.Key.AppId,
-                record.Key.CatalogItemId,
-                record.Key.VariantKey,
-                record.Key.LocationId,
-                trackQuantity = record.TrackQuantity,
-                quantity = record.Quantity,
-                inStock = record.InStock,
-                preorderEnabled = preorder.Enabled,
-                preorderLimit = preorder.Limit,
-                preorderMessage = preorder.Message,
-                now = context.NowMs,
-            },
+            StockRecordParameters.ForInsert(id, record, context.NowMs),
             context.Transaction);
         var created = StockRecordQueries.Get(context.Connection, context.Transaction, record.Key.InstanceId, id)!;
         (LedgerEntry.ForMerchantChange(created, record.Quantity, StockOperation.Set, "CREATED", actor, null, context.NowMs) with { QuantityAfter = created.Quantity })
@@ -136,18 +120,7 @@ public sealed partial class SqliteStockStore
                 revision = revision + 1, updated_at = @now
             WHERE id = @id AND revision = @revision
             """,
-            new
-            {
-                id = current.Id,
-                revision = current.Revision,
-                trackQuantity = edit.TrackQuantity,
-                quantity = edit.Quantity,
-                inStock = edit.InStock,
-                preorderEnabled = edit.Preorder.Enabled,
-                preorderLimit = edit.Preorder.Limit,
-                preorderMessage = edit.Preorder.Message,
-                now = context.NowMs,
-            },
+            StockRecordParameters.ForEdit(current, edit, context.NowMs),
             context.Transaction);
         if (rows != 1)
         {
