@@ -12,7 +12,9 @@ public static partial class InventoryPluginHost
     {
         builder.AddInventoryPluginLogging();
         var http = builder.Configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
-        if (!string.IsNullOrWhiteSpace(http.Urls))
+        // --urls and ASPNETCORE_URLS (the host's own "urls" setting) win, as in any ASP.NET Core app;
+        // Http:Urls is this service's default.
+        if (!string.IsNullOrWhiteSpace(http.Urls) && string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
             builder.WebHost.UseUrls(http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         }

@@ -44,6 +44,34 @@ public sealed class StartupTests
             .SetName("an unknown store provider");
     }
 
+    [TestCase("--urls")]
+    [TestCase("ASPNETCORE_URLS")]
+    public async Task The_standard_urls_settings_win_over_Http_Urls(string how)
+    {
+        using var platformKey = RSA.Create(2048);
+        var environment = ServiceProcess.Environment(_directory, platformKey, RandomNumberGenerator.GetBytes(32));
+        var (wanted, other) = (FreePort(), FreePort());
+        environment["Http__Urls"] = $"http://127.0.0.1:{other}";
+        var url = $"http://127.0.0.1:{wanted}";
+        if (how == "ASPNETCORE_URLS")
+        {
+            environment["ASPNETCORE_URLS"] = url;
+        }
+
+        await using var service = await ServiceProcess.StartAsync(_directory, environment, how == "--urls" ? ["--urls", url] : []);
+
+        Assert.That(service.Address, Is.EqualTo(new Uri(url + "/")), service.Output);
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     [Test]
     public async Task An_unreachable_postgres_database_stops_the_start_with_one_clear_line()
     {

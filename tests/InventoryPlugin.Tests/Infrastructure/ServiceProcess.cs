@@ -47,9 +47,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     };
 
     /// <summary>Starts the service and waits until it answers <c>/readyz</c>.</summary>
-    public static async Task<ServiceProcess> StartAsync(string directory, IReadOnlyDictionary<string, string> environment)
+    public static async Task<ServiceProcess> StartAsync(string directory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var service = new ServiceProcess(Start(directory, environment, []));
+        var service = new ServiceProcess(Start(directory, environment, args));
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         service._process.OutputDataReceived += (_, e) =>
         {
