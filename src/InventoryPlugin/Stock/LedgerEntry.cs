@@ -31,6 +31,12 @@ public sealed record LedgerEntry
 
     public required long CreatedAt { get; init; }
 
+    /// <summary>The change to the units held by allocations (ALLOCATE, RELEASE, EXPIRE, COMMIT); 0 otherwise.</summary>
+    public long AllocatedDelta { get; init; }
+
+    /// <summary>The allocation an ALLOCATE, RELEASE, EXPIRE or COMMIT entry belongs to.</summary>
+    public string? AllocationId { get; init; }
+
     /// <summary>The operation as stored and shown: <c>DECREMENT</c>, <c>INCREMENT</c>, <c>ADJUST</c> or <c>SET</c>.</summary>
     public static string OperationName(StockOperation operation) => operation switch
     {
@@ -38,6 +44,10 @@ public sealed record LedgerEntry
         StockOperation.Increment => "INCREMENT",
         StockOperation.Adjust => "ADJUST",
         StockOperation.Set => "SET",
+        StockOperation.Allocate => "ALLOCATE",
+        StockOperation.Release => "RELEASE",
+        StockOperation.Expire => "EXPIRE",
+        StockOperation.Commit => "COMMIT",
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, null),
     };
 

@@ -6,6 +6,18 @@ public enum StockOperation
     Increment,
     Adjust,
     Set,
+
+    /// <summary>Units held for an allocation (quantity unchanged).</summary>
+    Allocate,
+
+    /// <summary>An allocation let go by the merchant (quantity unchanged).</summary>
+    Release,
+
+    /// <summary>An allocation past its expiry let go by the sweep (quantity unchanged).</summary>
+    Expire,
+
+    /// <summary>An allocation turned into a decrement, or consumed by the platform decrement of its order.</summary>
+    Commit,
 }
 
 /// <summary>Who asked for a change: the platform identity or the merchant token's subject.</summary>

@@ -37,21 +37,27 @@ public abstract record ChangeDecision
 public static class StockChangePlan
 {
     /// <summary>Sums the lines per record, in the order each record first appears.</summary>
-    public static IReadOnlyList<Demand> SumPerRecord(StockChange change, TenantSettings settings)
+    public static IReadOnlyList<Demand> SumPerRecord(StockChange change, TenantSettings settings) =>
+        SumPerRecord(change.Lines.Select(line => new Demand(
+            new StockKey(change.InstanceId, line.AppId, line.CatalogItemId, line.VariantKey, line.LocationId ?? settings.DefaultLocationId),
+            line.CatalogReferenceJson,
+            line.Quantity)));
+
+    /// <summary>Lines of the same record become one demand with their summed quantity and the first line's reference.</summary>
+    public static IReadOnlyList<Demand> SumPerRecord(IEnumerable<Demand> lines)
     {
         var index = new Dictionary<StockKey, int>();
-        var demands = new List<Demand>(change.Lines.Count);
-        foreach (var line in change.Lines)
+        var demands = new List<Demand>();
+        foreach (var line in lines)
         {
-            var key = new StockKey(change.InstanceId, line.AppId, line.CatalogItemId, line.VariantKey, line.LocationId ?? settings.DefaultLocationId);
-            if (index.TryGetValue(key, out var at))
+            if (index.TryGetValue(line.Key, out var at))
             {
                 demands[at] = demands[at] with { Quantity = demands[at].Quantity + line.Quantity };
                 continue;
             }
 
-            index.Add(key, demands.Count);
-            demands.Add(new Demand(key, line.CatalogReferenceJson, line.Quantity));
+            index.Add(line.Key, demands.Count);
+            demands.Add(line);
         }
 
         return demands;
@@ -73,7 +79,8 @@ public static class StockChangePlan
             var delta = change.Operation == StockOperation.Decrement ? -demand.Quantity : demand.Quantity;
             if (records[i] is { } record)
             {
-                steps.Add(new RecordStep.Update(demand, record, delta, restricted && record.TrackQuantity ? StockRules.Floor(record) : null));
+                // The guard is on quantity alone, so units held by allocations raise it.
+                steps.Add(new RecordStep.Update(demand, record, delta, restricted && record.TrackQuantity ? StockRules.Floor(record) + record.Allocated : null));
             }
             else if (!restricted)
             {

@@ -16,7 +16,8 @@ public sealed record StockRecord(
     bool AutoCreated,
     long Revision,
     DateTimeOffset CreatedDate,
-    DateTimeOffset UpdatedDate)
+    DateTimeOffset UpdatedDate,
+    long Allocated = 0)
 {
-    public StockRecordState State => new(Id, TrackQuantity, Quantity, InStock, Preorder.Enabled, Preorder.Limit, Revision);
+    public StockRecordState State => new(Id, TrackQuantity, Quantity, InStock, Preorder.Enabled, Preorder.Limit, Revision, Allocated);
 }

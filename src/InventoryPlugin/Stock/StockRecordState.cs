@@ -1,6 +1,7 @@
 namespace InventoryPlugin.Stock;
 
 /// <summary>The part of a stock record that judging and availability depend on.</summary>
+/// <param name="Allocated">Units held by open, unexpired allocations: on hand but not for sale to others.</param>
 public sealed record StockRecordState(
     string Id,
     bool TrackQuantity,
@@ -8,4 +9,9 @@ public sealed record StockRecordState(
     bool InStock,
     bool PreorderEnabled,
     long? PreorderLimit,
-    long Revision);
+    long Revision,
+    long Allocated = 0)
+{
+    /// <summary>On hand and not held: what the floor is judged against.</summary>
+    public long Available => Quantity - Allocated;
+}

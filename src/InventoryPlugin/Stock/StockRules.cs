@@ -32,7 +32,7 @@ public static class StockRules
             return record.InStock ? null : 0;
         }
 
-        return Floor(record) is { } floor ? Math.Max(0, record.Quantity - floor) : null;
+        return Floor(record) is { } floor ? Math.Max(0, record.Available - floor) : null;
     }
 
     /// <summary>Preorder units still available, or <c>null</c> when unlimited (or not applicable).</summary>
@@ -43,8 +43,8 @@ public static class StockRules
             return null;
         }
 
-        // Units sold below zero use up the limit; stock above zero does not add to it.
-        return Math.Max(0, limit + Math.Min(0, record.Quantity));
+        // Units sold (or held) below zero use up the limit; stock above zero does not add to it.
+        return Math.Max(0, limit + Math.Min(0, record.Available));
     }
 
     public static AvailabilityStatus Status(StockRecordState record)
@@ -54,7 +54,7 @@ public static class StockRules
             return record.InStock ? AvailabilityStatus.InStock : AvailabilityStatus.OutOfStock;
         }
 
-        if (record.Quantity > 0)
+        if (record.Available > 0)
         {
             return AvailabilityStatus.InStock;
         }

@@ -33,6 +33,18 @@ public interface IStockStore
 
     /// <summary>Deletes stored answers older than <paramref name="cutoffMs"/> (unix ms); the count deleted.</summary>
     Task<int> PruneIdempotencyAsync(long cutoffMs, CancellationToken cancellationToken);
+
+    /// <summary>Holds every line of the request, or none (lines are summed per record first).</summary>
+    Task<AllocationOutcome> AllocateAsync(AllocationRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Turns an open allocation into a decrement of what it holds; a second call replays the first.</summary>
+    Task<AllocationOutcome> CommitAllocationAsync(string instanceId, string id, Actor actor, CancellationToken cancellationToken);
+
+    /// <summary>Lets an open allocation go (an expired one is expired now); a second call replays the first.</summary>
+    Task<AllocationOutcome> ReleaseAllocationAsync(string instanceId, string id, Actor actor, CancellationToken cancellationToken);
+
+    /// <summary>Expires up to <paramref name="max"/> open allocations past their expiry, with their ledger entries; the count.</summary>
+    Task<int> ExpireAllocationsAsync(int max, CancellationToken cancellationToken);
 }
 
 /// <summary>Reads, always within one tenant (except the whole-store ledger verification).</summary>
@@ -57,6 +69,9 @@ public interface IStockReader
 
     /// <summary>Recomputes quantities from the ledger, for one tenant or (null) all, from one snapshot.</summary>
     Task<LedgerVerificationReport> VerifyLedgerAsync(string? instanceId, CancellationToken cancellationToken);
+
+    /// <summary>An allocation by id, only within its tenant.</summary>
+    Task<Allocation?> GetAllocationAsync(string instanceId, string id, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -2,15 +2,32 @@ using InventoryPlugin.Stock;
 
 namespace InventoryPlugin.Storage;
 
-/// <summary>A stock_records row as both stores select it (<see cref="Columns"/>), mapped by Dapper.</summary>
+/// <summary>
+/// A stock_records row as both stores select it (<see cref="Columns"/>, from the unaliased table, with
+/// an <c>@now</c> parameter), mapped by Dapper.
+/// </summary>
 internal sealed class StockRecordRow
 {
-    public const string Columns = """
+    /// <summary>
+    /// Units of record <paramref name="recordId"/> held by OPEN allocations that have not expired at
+    /// <c>@now</c>: computed, never stored, so an expired hold stops counting before the sweep runs.
+    /// </summary>
+    public static string AllocatedSql(string recordId, string now = "@now") => $"""
+        (SELECT CAST(COALESCE(SUM(ai.quantity), 0) AS BIGINT) FROM allocation_items ai JOIN allocations a ON a.id = ai.allocation_id
+         WHERE ai.record_id = {recordId} AND a.status = 'OPEN' AND a.expires_at > {now})
+        """;
+
+    public static readonly string Columns = $"""
         id AS Id, instance_id AS InstanceId, app_id AS AppId, catalog_item_id AS CatalogItemId, variant_key AS VariantKey,
         location_id AS LocationId, track_quantity AS TrackQuantity, quantity AS Quantity, in_stock AS InStock,
         preorder_enabled AS PreorderEnabled, preorder_limit AS PreorderLimit, preorder_message AS PreorderMessage,
-        auto_created AS AutoCreated, revision AS Revision, created_at AS CreatedAt, updated_at AS UpdatedAt
+        auto_created AS AutoCreated, revision AS Revision, created_at AS CreatedAt, updated_at AS UpdatedAt,
+        {AllocatedSql("stock_records.id")} AS Allocated
         """;
+
+    /// <summary>Parameters for <see cref="KeyCondition"/> and <see cref="Columns"/>.</summary>
+    public static object KeyParameters(StockKey key, long now) =>
+        new { key.InstanceId, key.AppId, key.CatalogItemId, key.VariantKey, key.LocationId, now };
 
     /// <summary>A record by its key; parameters named like <see cref="StockKey"/>'s members.</summary>
     public const string KeyCondition = """
@@ -50,6 +67,8 @@ internal sealed class StockRecordRow
 
     public long UpdatedAt { get; init; }
 
+    public long Allocated { get; init; }
+
     public StockRecord ToRecord() => new(
         Id,
         new StockKey(InstanceId, AppId, CatalogItemId, VariantKey, LocationId),
@@ -60,7 +79,8 @@ internal sealed class StockRecordRow
         AutoCreated,
         Revision,
         DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
-        DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt));
+        DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt),
+        Allocated);
 }
 
 /// <summary>The Dapper parameters both stores bind to their INSERT and UPDATE of a record, named alike.</summary>

@@ -69,7 +69,7 @@ public static class StorageRegistration
             using var connection = connections.OpenRead();
             return SqliteMigrator.AppliedVersion(connection) == 0
                 ? (null, connections.DatabasePath, $"{connections.DatabasePath} has no InventoryPlugin schema.", NoLifetime.Instance)
-                : (new SqliteStockReader(connections), connections.DatabasePath, null, NoLifetime.Instance);
+                : (new SqliteStockReader(connections, TimeProvider.System), connections.DatabasePath, null, NoLifetime.Instance);
         }
 
         var database = new PostgresDatabase(Options.Create(options));
@@ -78,7 +78,7 @@ public static class StorageRegistration
             var version = await database.RunAsync(PostgresMigrator.AppliedVersionAsync, cancellationToken).ConfigureAwait(false);
             return version == 0
                 ? (null, database.Description, $"{database.Description} has no InventoryPlugin schema.", database)
-                : (new PostgresStockReader(database), database.Description, null, database);
+                : (new PostgresStockReader(database, TimeProvider.System), database.Description, null, database);
         }
         catch (StoreUnavailableException exception)
         {

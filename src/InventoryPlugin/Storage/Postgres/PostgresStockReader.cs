@@ -5,8 +5,10 @@ using InventoryPlugin.Stock;
 namespace InventoryPlugin.Storage.Postgres;
 
 /// <summary>Reads, each on a pooled connection; filters are written into the SQL only when given.</summary>
-public sealed class PostgresStockReader(PostgresDatabase database) : IStockReader
+public sealed class PostgresStockReader(PostgresDatabase database, TimeProvider clock) : IStockReader
 {
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
     private const string LedgerColumns = """
         seq AS Seq, instance_id AS InstanceId, record_id AS RecordId, delta AS Delta, quantity_after AS QuantityAfter,
         operation AS Operation, reason AS Reason, order_id AS OrderId, request_id AS RequestId,
@@ -16,7 +18,7 @@ public sealed class PostgresStockReader(PostgresDatabase database) : IStockReade
     public Task<StockRecord?> GetAsync(string instanceId, string id, CancellationToken cancellationToken) =>
         database.RunAsync(async connection =>
             (await connection.QuerySingleOrDefaultAsync<StockRecordRow>(
-                $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE instance_id = @instanceId AND id = @id", new { instanceId, id })
+                $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE instance_id = @instanceId AND id = @id", new { instanceId, id, now = Now })
                 .ConfigureAwait(false))?.ToRecord(),
             cancellationToken);
 
@@ -40,6 +42,7 @@ public sealed class PostgresStockReader(PostgresDatabase database) : IStockReade
                         catalogItemIds = tenant.Select(k => k.CatalogItemId).ToArray(),
                         variantKeys = tenant.Select(k => k.VariantKey).ToArray(),
                         locationIds = tenant.Select(k => k.LocationId).ToArray(),
+                        now = Now,
                     }).ConfigureAwait(false);
                 foreach (var row in rows)
                 {
@@ -61,7 +64,7 @@ public sealed class PostgresStockReader(PostgresDatabase database) : IStockReade
         var sql = $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE {string.Join(" AND ", conditions)} ORDER BY id LIMIT @limit";
         return database.RunAsync<IReadOnlyList<StockRecord>>(async connection =>
             (await connection.QueryAsync<StockRecordRow>(
-                sql, new { instanceId, afterId, appId = filter.AppId, catalogItemId = filter.CatalogItemId, locationId = filter.LocationId, limit })
+                sql, new { instanceId, afterId, appId = filter.AppId, catalogItemId = filter.CatalogItemId, locationId = filter.LocationId, limit, now = Now })
                 .ConfigureAwait(false)).Select(r => r.ToRecord()).ToList(),
             cancellationToken);
     }
@@ -131,6 +134,13 @@ public sealed class PostgresStockReader(PostgresDatabase database) : IStockReade
             return new LedgerVerificationReport(records, entries, drifts, broken);
         }, cancellationToken);
     }
+
+    public Task<Allocation?> GetAllocationAsync(string instanceId, string id, CancellationToken cancellationToken) =>
+        database.RunAsync(async connection =>
+            await connection.QuerySingleOrDefaultAsync<AllocationRows.Row>(AllocationRows.ById, new { instanceId, id }).ConfigureAwait(false) is { } row
+                ? await PostgresStockStore.LoadAsync(connection, null, row).ConfigureAwait(false)
+                : null,
+            cancellationToken);
 
     private static void AddIf(List<string> conditions, object? value, string condition)
     {

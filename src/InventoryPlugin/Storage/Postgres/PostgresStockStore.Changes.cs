@@ -23,14 +23,27 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
 
     private const string EarlierAnswerSql = "SELECT request_digest, status_code, body FROM idempotency WHERE instance_id = $1 AND request_id = $2";
 
-    private const string LockSql = """
-        SELECT k.ord, r.id, r.track_quantity, r.quantity, r.in_stock, r.preorder_enabled, r.preorder_limit, r.revision
+    private const string DemandJoin = """
         FROM stock_records r
         JOIN unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(app_id, catalog_item_id, variant_key, location_id, ord)
           ON r.instance_id = $1 AND r.app_id = k.app_id AND r.catalog_item_id = k.catalog_item_id
          AND r.variant_key = k.variant_key AND r.location_id = k.location_id
+        """;
+
+    private const string LockSql = $"""
+        SELECT 1 {DemandJoin}
         ORDER BY r.app_id, r.catalog_item_id, r.variant_key, r.location_id
         FOR UPDATE OF r
+        """;
+
+    /// <summary>
+    /// Read in a statement after the lock: read committed gives it a snapshot taken once the locks are
+    /// held, so allocations committed by whoever held them before count.
+    /// </summary>
+    private static readonly string ReadLockedSql = $"""
+        SELECT k.ord, r.id, r.track_quantity, r.quantity, r.in_stock, r.preorder_enabled, r.preorder_limit, r.revision,
+               {StockRecordRow.AllocatedSql("r.id", "$6")}
+        {DemandJoin}
         """;
 
     // $1..$9: the ledger columns every entry of the request shares.
@@ -91,7 +104,7 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
         }
 
         var demands = StockChangePlan.SumPerRecord(change, settings);
-        var records = await LockRecordsAsync(connection, transaction, change.InstanceId, demands, cancellationToken).ConfigureAwait(false);
+        var records = await LockRecordsAsync(connection, transaction, change.InstanceId, demands, now, cancellationToken).ConfigureAwait(false);
         var decision = StockChangePlan.Decide(change, demands, records, settings.UnknownItemPolicy);
         ChangeOutcome outcome = decision is ChangeDecision.Refuse refuse ? new ChangeOutcome.Refused(refuse.Items) : new ChangeOutcome.Applied();
 
@@ -172,16 +185,28 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
 
     /// <summary>The current state of each demand's record, locked for this transaction in key order.</summary>
     private static async Task<StockRecordState?[]> LockRecordsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, IReadOnlyList<Demand> demands, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, IReadOnlyList<Demand> demands, long now, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(LockSql, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
-        command.Parameters.Add(TextArray(demands.Select(d => d.Key.AppId)));
-        command.Parameters.Add(TextArray(demands.Select(d => d.Key.CatalogItemId)));
-        command.Parameters.Add(TextArray(demands.Select(d => d.Key.VariantKey)));
-        command.Parameters.Add(TextArray(demands.Select(d => d.Key.LocationId)));
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var sql in new[] { LockSql, ReadLockedSql })
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
+            command.Parameters.Add(TextArray(demands.Select(d => d.Key.AppId)));
+            command.Parameters.Add(TextArray(demands.Select(d => d.Key.CatalogItemId)));
+            command.Parameters.Add(TextArray(demands.Select(d => d.Key.VariantKey)));
+            command.Parameters.Add(TextArray(demands.Select(d => d.Key.LocationId)));
+            if (sql == ReadLockedSql)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = now });
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
         var records = new StockRecordState?[demands.Count];
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             records[reader.GetInt64(0) - 1] = new StockRecordState(
@@ -191,7 +216,8 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
                 reader.GetBoolean(4),
                 reader.GetBoolean(5),
                 reader.IsDBNull(6) ? null : reader.GetInt64(6),
-                reader.GetInt64(7));
+                reader.GetInt64(7),
+                reader.GetInt64(8));
         }
 
         return records;

@@ -10,19 +10,18 @@ namespace InventoryPlugin.Storage.Postgres;
 /// </summary>
 public sealed partial class PostgresStockStore
 {
-    private const string LockById = $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE instance_id = @instanceId AND id = @id FOR UPDATE";
 
     public Task<RecordOutcome> CreateAsync(NewStockRecord record, Actor actor, CancellationToken cancellationToken) =>
         InTransactionAsync<RecordOutcome>(async (connection, transaction, now) =>
             await CreateAsync(connection, transaction, record, actor, now).ConfigureAwait(false) is { } created
                 ? new RecordOutcome.Created(created)
                 : new RecordOutcome.AlreadyExists(await connection.ExecuteScalarAsync<string>(
-                    $"SELECT id FROM stock_records WHERE {StockRecordRow.KeyCondition}", record.Key, transaction).ConfigureAwait(false) ?? ""),
+                    $"SELECT id FROM stock_records WHERE {StockRecordRow.KeyCondition}", StockRecordRow.KeyParameters(record.Key, now), transaction).ConfigureAwait(false) ?? ""),
             cancellationToken);
 
     public Task<RecordOutcome> ChangeAsync(string instanceId, string id, long expectedRevision, StockSettingsChange change, Actor actor, CancellationToken cancellationToken) =>
         InTransactionAsync(async (connection, transaction, now) =>
-            await LockAsync(connection, transaction, instanceId, id).ConfigureAwait(false) switch
+            await LockAsync(connection, transaction, instanceId, id, now).ConfigureAwait(false) switch
             {
                 null => new RecordOutcome.NotFound(),
                 { Revision: var revision } when revision != expectedRevision => new RecordOutcome.RevisionMismatch(revision),
@@ -39,7 +38,7 @@ public sealed partial class PostgresStockStore
     public Task<RecordOutcome> AdjustAsync(string instanceId, string id, long delta, string? reason, bool restrict, Actor actor, CancellationToken cancellationToken) =>
         InTransactionAsync<RecordOutcome>(async (connection, transaction, now) =>
             {
-                var current = await LockAsync(connection, transaction, instanceId, id).ConfigureAwait(false);
+                var current = await LockAsync(connection, transaction, instanceId, id, now).ConfigureAwait(false);
                 if (current is null)
                 {
                     return new RecordOutcome.NotFound();
@@ -65,12 +64,12 @@ public sealed partial class PostgresStockStore
                 {
                     var locked = await connection.QueryAsync<StockRecordRow>(
                         $"""
-                        SELECT {StockRecordRow.Columns} FROM stock_records r
+                        SELECT {StockRecordRow.Columns} FROM stock_records
                         JOIN unnest(@appIds, @catalogItemIds, @variantKeys, @locationIds) AS k(app_id, catalog_item_id, variant_key, location_id)
                           USING (app_id, catalog_item_id, variant_key, location_id)
-                        WHERE r.instance_id = @instanceId
+                        WHERE stock_records.instance_id = @instanceId
                         ORDER BY app_id, catalog_item_id, variant_key, location_id
-                        FOR UPDATE OF r
+                        FOR UPDATE OF stock_records
                         """,
                         new
                         {
@@ -79,6 +78,7 @@ public sealed partial class PostgresStockStore
                             catalogItemIds = tenantRows.Select(r => r.Key.CatalogItemId).ToArray(),
                             variantKeys = tenantRows.Select(r => r.Key.VariantKey).ToArray(),
                             locationIds = tenantRows.Select(r => r.Key.LocationId).ToArray(),
+                            now,
                         },
                         transaction).ConfigureAwait(false);
                     foreach (var row in locked)
@@ -101,7 +101,7 @@ public sealed partial class PostgresStockStore
 
                     // Created by another replica since the rows were locked: lock it now and update it.
                     current ??= (await connection.QuerySingleAsync<StockRecordRow>(
-                        $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE {StockRecordRow.KeyCondition} FOR UPDATE", row.Key, transaction)
+                        $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE {StockRecordRow.KeyCondition} FOR UPDATE", StockRecordRow.KeyParameters(row.Key, now), transaction)
                         .ConfigureAwait(false)).ToRecord();
                     var outcome = await ApplyEditAsync(connection, transaction, current, RecordEdits.Replacing(row), actor, now).ConfigureAwait(false);
                     existing[row.Key] = outcome switch
@@ -151,8 +151,18 @@ public sealed partial class PostgresStockStore
             return result;
         }, cancellationToken);
 
-    private static async Task<StockRecord?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, string id) =>
-        (await connection.QuerySingleOrDefaultAsync<StockRecordRow>(LockById, new { instanceId, id }, transaction).ConfigureAwait(false))?.ToRecord();
+    /// <summary>
+    /// Locks the record, then reads it in a statement of its own: read committed gives that statement a
+    /// snapshot taken after the lock was granted, so the units held by allocations committed meanwhile count.
+    /// </summary>
+    private static async Task<StockRecord?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, string id, long now)
+    {
+        await connection.ExecuteAsync("SELECT 1 FROM stock_records WHERE instance_id = @instanceId AND id = @id FOR UPDATE", new { instanceId, id }, transaction)
+            .ConfigureAwait(false);
+        return (await connection.QuerySingleOrDefaultAsync<StockRecordRow>(
+            $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE instance_id = @instanceId AND id = @id", new { instanceId, id, now }, transaction)
+            .ConfigureAwait(false))?.ToRecord();
+    }
 
     /// <summary>Inserts the record and its SET-from-zero ledger entry; null when a record with its key exists.</summary>
     private static async Task<StockRecord?> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NewStockRecord record, Actor actor, long now)
@@ -207,13 +217,13 @@ public sealed partial class PostgresStockStore
         return row.ToRecord();
     }
 
-    private static Task<int> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LedgerEntry entry) =>
+    internal static Task<int> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LedgerEntry entry) =>
         connection.ExecuteAsync(
             """
             INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, reason, order_id,
-                                request_id, actor_type, actor_id, restrict_flag, created_at)
+                                request_id, actor_type, actor_id, restrict_flag, created_at, allocated_delta, allocation_id)
             VALUES (@InstanceId, @RecordId, @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
-                    @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt)
+                    @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt, @AllocatedDelta, @AllocationId)
             """,
             new
             {
@@ -229,6 +239,8 @@ public sealed partial class PostgresStockStore
                 entry.ActorId,
                 entry.RestrictFlag,
                 entry.CreatedAt,
+                entry.AllocatedDelta,
+                entry.AllocationId,
             },
             transaction);
 }

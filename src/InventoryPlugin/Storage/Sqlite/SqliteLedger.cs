@@ -10,14 +10,15 @@ internal static class SqliteLedger
         var command = context.Prepared(
             """
             INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, reason, order_id,
-                                request_id, actor_type, actor_id, restrict_flag, created_at)
+                                request_id, actor_type, actor_id, restrict_flag, created_at, allocated_delta, allocation_id)
             VALUES (@InstanceId, @RecordId, @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
-                    @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt)
+                    @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt, @AllocatedDelta, @AllocationId)
             """,
             ("@InstanceId", entry.InstanceId), ("@RecordId", entry.RecordId), ("@Delta", entry.Delta), ("@QuantityAfter", entry.QuantityAfter),
             ("@Operation", LedgerEntry.OperationName(entry.Operation)), ("@Reason", entry.Reason), ("@OrderId", entry.OrderId),
             ("@RequestId", entry.RequestId), ("@ActorType", entry.ActorType), ("@ActorId", entry.ActorId),
-            ("@RestrictFlag", entry.RestrictFlag), ("@CreatedAt", entry.CreatedAt));
+            ("@RestrictFlag", entry.RestrictFlag), ("@CreatedAt", entry.CreatedAt), ("@AllocatedDelta", entry.AllocatedDelta),
+            ("@AllocationId", entry.AllocationId));
         command.ExecuteNonQuery();
     }
 }

@@ -1,26 +1,29 @@
+using Dapper;
 using InventoryPlugin.Stock;
 
 namespace InventoryPlugin.Storage.Sqlite;
 
 /// <summary>Reads on pooled connections of their own: WAL lets them run beside the writer.</summary>
-public sealed class SqliteStockReader(SqliteConnectionFactory connections) : IStockReader
+public sealed class SqliteStockReader(SqliteConnectionFactory connections, TimeProvider clock) : IStockReader
 {
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
     public Task<StockRecord?> GetAsync(string instanceId, string id, CancellationToken cancellationToken)
     {
         using var connection = connections.OpenRead();
-        return Task.FromResult(StockRecordQueries.Get(connection, null, instanceId, id));
+        return Task.FromResult(StockRecordQueries.Get(connection, null, instanceId, id, Now));
     }
 
     public Task<IReadOnlyList<StockRecord?>> FindByKeysAsync(IReadOnlyList<StockKey> keys, CancellationToken cancellationToken)
     {
         using var connection = connections.OpenRead();
-        return Task.FromResult<IReadOnlyList<StockRecord?>>(keys.Select(key => StockRecordQueries.FindRecordByKey(connection, null, key)).ToList());
+        return Task.FromResult<IReadOnlyList<StockRecord?>>(keys.Select(key => StockRecordQueries.FindRecordByKey(connection, null, key, Now)).ToList());
     }
 
     public Task<IReadOnlyList<StockRecord>> PageAsync(string instanceId, StockRecordFilter filter, string? afterId, int limit, CancellationToken cancellationToken)
     {
         using var connection = connections.OpenRead();
-        return Task.FromResult<IReadOnlyList<StockRecord>>(StockRecordQueries.Page(connection, instanceId, filter, afterId, limit));
+        return Task.FromResult<IReadOnlyList<StockRecord>>(StockRecordQueries.Page(connection, instanceId, filter, afterId, limit, Now));
     }
 
     public Task<TenantSettings> LoadSettingsAsync(string instanceId, CancellationToken cancellationToken)
@@ -33,6 +36,13 @@ public sealed class SqliteStockReader(SqliteConnectionFactory connections) : ISt
     {
         using var connection = connections.OpenRead();
         return Task.FromResult<IReadOnlyList<LedgerEntry>>(SqliteLedgerQueries.Page(connection, instanceId, filter, afterSeq, limit));
+    }
+
+    public Task<Allocation?> GetAllocationAsync(string instanceId, string id, CancellationToken cancellationToken)
+    {
+        using var connection = connections.OpenRead();
+        var row = connection.QuerySingleOrDefault<AllocationRows.Row>(AllocationRows.ById, new { instanceId, id });
+        return Task.FromResult(row?.ToAllocation(connection.Query<AllocationRows.ItemRow>(AllocationRows.Items, new { id }).Select(i => i.ToItem())));
     }
 
     public Task<LedgerVerificationReport> VerifyLedgerAsync(string? instanceId, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ public sealed partial class SqliteStockStore
 
     public Task<RecordOutcome> ChangeAsync(string instanceId, string id, long expectedRevision, StockSettingsChange change, Actor actor, CancellationToken cancellationToken) =>
         writer.WriteAsync<RecordOutcome>(
-            context => StockRecordQueries.Get(context.Connection, context.Transaction, instanceId, id) switch
+            context => StockRecordQueries.Get(context.Connection, context.Transaction, instanceId, id, context.NowMs) switch
             {
                 null => new RecordOutcome.NotFound(),
                 { Revision: var revision } when revision != expectedRevision => new RecordOutcome.RevisionMismatch(revision),
@@ -32,7 +32,7 @@ public sealed partial class SqliteStockStore
         writer.WriteAsync<RecordOutcome>(
             context =>
             {
-                var current = StockRecordQueries.Get(context.Connection, context.Transaction, instanceId, id);
+                var current = StockRecordQueries.Get(context.Connection, context.Transaction, instanceId, id, context.NowMs);
                 if (current is null)
                 {
                     return new RecordOutcome.NotFound();
@@ -51,7 +51,7 @@ public sealed partial class SqliteStockStore
 
     public Task<IReadOnlyList<RecordOutcome>> UpsertAsync(IReadOnlyList<NewStockRecord> rows, Actor actor, CancellationToken cancellationToken) =>
         writer.WriteAsync<IReadOnlyList<RecordOutcome>>(
-            context => rows.Select(row => StockRecordQueries.FindRecordByKey(context.Connection, context.Transaction, row.Key) is { } current
+            context => rows.Select(row => StockRecordQueries.FindRecordByKey(context.Connection, context.Transaction, row.Key, context.NowMs) is { } current
                     ? ApplyEdit(context, current, RecordEdits.Replacing(row), actor)
                     : Create(context, row, actor))
                 .ToList(),
@@ -80,7 +80,7 @@ public sealed partial class SqliteStockStore
 
     private static RecordOutcome Create(WriteContext context, NewStockRecord record, Actor actor)
     {
-        if (StockRecordQueries.FindRecordByKey(context.Connection, context.Transaction, record.Key) is { } existing)
+        if (StockRecordQueries.FindRecordByKey(context.Connection, context.Transaction, record.Key, context.NowMs) is { } existing)
         {
             return new RecordOutcome.AlreadyExists(existing.Id);
         }
@@ -97,7 +97,7 @@ public sealed partial class SqliteStockStore
             """,
             StockRecordParameters.ForInsert(id, record, context.NowMs),
             context.Transaction);
-        var created = StockRecordQueries.Get(context.Connection, context.Transaction, record.Key.InstanceId, id)!;
+        var created = StockRecordQueries.Get(context.Connection, context.Transaction, record.Key.InstanceId, id, context.NowMs)!;
         (LedgerEntry.ForMerchantChange(created, record.Quantity, StockOperation.Set, "CREATED", actor, null, context.NowMs) with { QuantityAfter = created.Quantity })
             .Append(context);
         return new RecordOutcome.Created(created);
@@ -128,6 +128,6 @@ public sealed partial class SqliteStockStore
         }
 
         (entry with { QuantityAfter = edit.Quantity }).Append(context);
-        return StockRecordQueries.Get(context.Connection, context.Transaction, current.Key.InstanceId, current.Id)!;
+        return StockRecordQueries.Get(context.Connection, context.Transaction, current.Key.InstanceId, current.Id, context.NowMs)!;
     }
 }

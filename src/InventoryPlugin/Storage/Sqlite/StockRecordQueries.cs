@@ -16,9 +16,12 @@ public static class StockRecordQueries
     public static StockRecordState? FindStateByKey(WriteContext context, StockKey key)
     {
         var command = context.Prepared(
-            $"SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision FROM stock_records WHERE {StockRecordRow.KeyCondition}",
+            $"""
+            SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision, {StockRecordRow.AllocatedSql("stock_records.id")}
+            FROM stock_records WHERE {StockRecordRow.KeyCondition}
+            """,
             ("@InstanceId", key.InstanceId), ("@AppId", key.AppId), ("@CatalogItemId", key.CatalogItemId),
-            ("@VariantKey", key.VariantKey), ("@LocationId", key.LocationId));
+            ("@VariantKey", key.VariantKey), ("@LocationId", key.LocationId), ("@now", context.NowMs));
         using var row = command.ExecuteReader();
         return row.Read()
             ? new StockRecordState(
@@ -28,28 +31,29 @@ public static class StockRecordQueries
                 row.GetInt64(3) != 0,
                 row.GetInt64(4) != 0,
                 row.IsDBNull(5) ? null : row.GetInt64(5),
-                row.GetInt64(6))
+                row.GetInt64(6),
+                row.GetInt64(7))
             : null;
     }
 
-    public static StockRecord? FindRecordByKey(SqliteConnection connection, SqliteTransaction? transaction, StockKey key) =>
+    public static StockRecord? FindRecordByKey(SqliteConnection connection, SqliteTransaction? transaction, StockKey key, long now) =>
         connection.QuerySingleOrDefault<StockRecordRow>(
             $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE {StockRecordRow.KeyCondition}",
-            key,
+            StockRecordRow.KeyParameters(key, now),
             transaction)?.ToRecord();
 
     /// <summary>A record by id, only within its tenant: an id from another tenant is simply not found.</summary>
-    public static StockRecord? Get(SqliteConnection connection, SqliteTransaction? transaction, string instanceId, string id) =>
+    public static StockRecord? Get(SqliteConnection connection, SqliteTransaction? transaction, string instanceId, string id, long now) =>
         connection.QuerySingleOrDefault<StockRecordRow>(
             $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE instance_id = @instanceId AND id = @id",
-            new { instanceId, id },
+            new { instanceId, id, now },
             transaction)?.ToRecord();
 
     /// <summary>
     /// One page of a tenant's records in id order, after <paramref name="afterId"/>. Keyset paging:
     /// records added while a client pages never make it see a record twice or miss one that existed.
     /// </summary>
-    public static List<StockRecord> Page(SqliteConnection connection, string instanceId, StockRecordFilter filter, string? afterId, int limit) =>
+    public static List<StockRecord> Page(SqliteConnection connection, string instanceId, StockRecordFilter filter, string? afterId, int limit, long now) =>
         connection.Query<StockRecordRow>(
             $"""
             SELECT {StockRecordRow.Columns} FROM stock_records
@@ -61,7 +65,7 @@ public static class StockRecordQueries
             ORDER BY id
             LIMIT @limit
             """,
-            new { instanceId, afterId, appId = filter.AppId, catalogItemId = filter.CatalogItemId, locationId = filter.LocationId, limit })
+            new { instanceId, afterId, appId = filter.AppId, catalogItemId = filter.CatalogItemId, locationId = filter.LocationId, limit, now })
             .Select(r => r.ToRecord())
             .ToList();
 

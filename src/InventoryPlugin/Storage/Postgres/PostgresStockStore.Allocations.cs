@@ -1,0 +1,158 @@
+using Dapper;
+using InventoryPlugin.Stock;
+using Npgsql;
+
+namespace InventoryPlugin.Storage.Postgres;
+
+/// <summary>
+/// Allocations (holds). Locks are taken in one order everywhere: the records (in key order), then the
+/// allocation rows, so a hold, its commit, the sweep and a platform decrement never deadlock.
+/// </summary>
+public sealed partial class PostgresStockStore
+{
+    private static readonly Actor Sweep = new("SWEEP", null);
+
+    private const string LockRecordsById = """
+        SELECT 1 FROM stock_records WHERE id = ANY(@recordIds)
+        ORDER BY app_id, catalog_item_id, variant_key, location_id
+        FOR UPDATE
+        """;
+
+    public async Task<AllocationOutcome> AllocateAsync(AllocationRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TryAllocateAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "allocations_by_key" })
+        {
+            // A twin with the same idempotency key committed first: this call now replays it.
+            return await TryAllocateAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task<AllocationOutcome> TryAllocateAsync(AllocationRequest request, CancellationToken cancellationToken) =>
+        InTransactionAsync<AllocationOutcome>(async (connection, transaction, now) =>
+        {
+            if (request.IdempotencyKey is not null && await ByKeyAsync(connection, transaction, request).ConfigureAwait(false) is { } earlier)
+            {
+                return new AllocationOutcome.Created(earlier, Replayed: true);
+            }
+
+            var demands = StockChangePlan.SumPerRecord(request.Lines);
+            var records = await LockRecordsAsync(connection, transaction, request.InstanceId, demands, now, cancellationToken).ConfigureAwait(false);
+            if (AllocationRules.Judge(demands, records) is { Count: > 0 } refused)
+            {
+                return new AllocationOutcome.Refused(refused);
+            }
+
+            var allocation = new Allocation(
+                Guid.CreateVersion7().ToString(), request.InstanceId, AllocationStatus.Open, request.OrderId, request.IdempotencyKey,
+                now + (request.TtlSeconds * 1000), now, null,
+                demands.Select((d, i) => new AllocationItem(records[i]!.Id, d.Key.LocationId, d.CatalogReferenceJson, d.Quantity)).ToList());
+            // The idempotency key is unique: a concurrent twin waits here, then fails and is retried as a replay.
+            await connection.ExecuteAsync(AllocationRows.Insert, allocation, transaction).ConfigureAwait(false);
+            for (var i = 0; i < demands.Count; i++)
+            {
+                var item = allocation.Items[i];
+                await connection.ExecuteAsync(AllocationRows.InsertItem, new { allocationId = allocation.Id, item.RecordId, item.Quantity, item.CatalogReferenceJson }, transaction)
+                    .ConfigureAwait(false);
+                await AppendAsync(connection, transaction,
+                    AllocationRows.Entry(allocation, item, StockOperation.Allocate, 0, item.Quantity, records[i]!.Quantity, request.Actor, now)).ConfigureAwait(false);
+            }
+
+            return new AllocationOutcome.Created(allocation, Replayed: false);
+        }, cancellationToken);
+
+    public Task<AllocationOutcome> CommitAllocationAsync(string instanceId, string id, Actor actor, CancellationToken cancellationToken) =>
+        InTransactionAsync((connection, transaction, now) => CloseAsync(connection, transaction, instanceId, id, AllocationStatus.Committed, actor, now), cancellationToken);
+
+    public Task<AllocationOutcome> ReleaseAllocationAsync(string instanceId, string id, Actor actor, CancellationToken cancellationToken) =>
+        InTransactionAsync((connection, transaction, now) => CloseAsync(connection, transaction, instanceId, id, AllocationStatus.Released, actor, now), cancellationToken);
+
+    public Task<int> ExpireAllocationsAsync(int max, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction, now) =>
+        {
+            var due = (await connection.QueryAsync<(string Id, string InstanceId)>(AllocationRows.Due, new { now, max }, transaction).ConfigureAwait(false)).ToList();
+            var expired = 0;
+            foreach (var (id, instanceId) in due)
+            {
+                // Another replica's sweep (or a release) may close it first; then there is nothing left to do.
+                if (await LockOpenAsync(connection, transaction, instanceId, id).ConfigureAwait(false) is { Status: AllocationStatus.Open } allocation)
+                {
+                    await FinishAsync(connection, transaction, allocation, AllocationStatus.Expired, Sweep, now).ConfigureAwait(false);
+                    expired++;
+                }
+            }
+
+            return expired;
+        }, cancellationToken);
+
+    private static async Task<AllocationOutcome> CloseAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, string id, AllocationStatus wanted, Actor actor, long now)
+    {
+        if (await LockOpenAsync(connection, transaction, instanceId, id).ConfigureAwait(false) is not { } allocation)
+        {
+            return new AllocationOutcome.NotFound();
+        }
+
+        return allocation.StatusAt(now) switch
+        {
+            AllocationStatus.Open => new AllocationOutcome.Closed(await FinishAsync(connection, transaction, allocation, wanted, actor, now).ConfigureAwait(false), Replayed: false),
+            // Expired but not swept yet: releasing it expires it now; it can no longer be committed.
+            AllocationStatus.Expired when allocation.Status == AllocationStatus.Open && wanted == AllocationStatus.Released =>
+                new AllocationOutcome.Closed(await FinishAsync(connection, transaction, allocation, AllocationStatus.Expired, actor, now).ConfigureAwait(false), Replayed: false),
+            var status when status == wanted || (status == AllocationStatus.Expired && wanted == AllocationStatus.Released) =>
+                new AllocationOutcome.Closed(allocation, Replayed: true),
+            _ => new AllocationOutcome.Conflict(allocation with { Status = allocation.StatusAt(now) }),
+        };
+    }
+
+    /// <summary>The allocation with its records and then its own row locked (in that order), as it is once the locks are held.</summary>
+    private static async Task<Allocation?> LockOpenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, string id)
+    {
+        var items = (await connection.QueryAsync<AllocationRows.ItemRow>(AllocationRows.Items, new { id }, transaction).ConfigureAwait(false)).ToList();
+        await connection.ExecuteAsync(LockRecordsById, new { recordIds = items.Select(i => i.RecordId).ToArray() }, transaction).ConfigureAwait(false);
+        var row = await connection.QuerySingleOrDefaultAsync<AllocationRows.Row>(AllocationRows.ById + " FOR UPDATE", new { instanceId, id }, transaction)
+            .ConfigureAwait(false);
+        return row?.ToAllocation(items.Select(i => i.ToItem()));
+    }
+
+    private static async Task<Allocation> FinishAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Allocation allocation, AllocationStatus status, Actor actor, long now)
+    {
+        var closedBy = actor.Id is null ? actor.Type : $"{actor.Type}:{actor.Id}";
+        await connection.ExecuteAsync(AllocationRows.Close, new { id = allocation.Id, status = AllocationRows.Name(status), now, closedBy }, transaction).ConfigureAwait(false);
+        var operation = status switch
+        {
+            AllocationStatus.Committed => StockOperation.Commit,
+            AllocationStatus.Released => StockOperation.Release,
+            _ => StockOperation.Expire,
+        };
+        foreach (var item in allocation.Items)
+        {
+            var delta = status == AllocationStatus.Committed ? -item.Quantity : 0;
+            var quantityAfter = delta == 0
+                ? await connection.ExecuteScalarAsync<long?>(AllocationRows.QuantityOf, new { recordId = item.RecordId }, transaction).ConfigureAwait(false)
+                : await connection.ExecuteScalarAsync<long?>(
+                    "UPDATE stock_records SET quantity = quantity + @delta, revision = revision + 1, updated_at = @now WHERE id = @recordId RETURNING quantity",
+                    new { delta, now, recordId = item.RecordId }, transaction).ConfigureAwait(false);
+            if (quantityAfter is { } quantity)
+            {
+                // A record deleted since it was held has nothing left to change or ledger.
+                await AppendAsync(connection, transaction, AllocationRows.Entry(allocation, item, operation, delta, -item.Quantity, quantity, actor, now)).ConfigureAwait(false);
+            }
+        }
+
+        return allocation with { Status = status, ClosedAtMs = now };
+    }
+
+    private static async Task<Allocation?> ByKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AllocationRequest request)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<AllocationRows.Row>(
+            AllocationRows.ByIdempotencyKey, new { instanceId = request.InstanceId, idempotencyKey = request.IdempotencyKey }, transaction).ConfigureAwait(false);
+        return row is null ? null : await LoadAsync(connection, transaction, row).ConfigureAwait(false);
+    }
+
+    internal static async Task<Allocation> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, AllocationRows.Row row) =>
+        row.ToAllocation((await connection.QueryAsync<AllocationRows.ItemRow>(AllocationRows.Items, new { id = row.Id }, transaction).ConfigureAwait(false)).Select(i => i.ToItem()));
+}
