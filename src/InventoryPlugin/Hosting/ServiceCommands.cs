@@ -39,7 +39,7 @@ public static class ServiceCommands
         foreach (var drift in report.Drifts)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"DRIFT  tenant {drift.InstanceId} item {drift.RecordId}: quantity {drift.Quantity}, ledger sum {drift.LedgerSum} over {drift.Entries} entries (drift {drift.Drift})"));
+                $"DRIFT  tenant {drift.InstanceId} item {drift.RecordId}: quantity {drift.Quantity}, ledger sum {drift.LedgerSum} over {drift.Entries} entries (drift {drift.Drift}); held by open allocations {drift.Held}, ledger allocated sum {drift.AllocatedLedgerSum}"));
         }
 
         foreach (var entry in report.BrokenEntries)

@@ -63,6 +63,7 @@ public static class AvailabilityEndpoints
 
         var view = InventoryItemView.From(record);
         return new AvailabilityItemView(reference, key.LocationId, true, record.Id, record.TrackQuantity,
-            record.TrackQuantity ? record.Quantity : null, view.InStock, view.AvailabilityStatus, view.Preorder, canFulfil);
+            record.TrackQuantity ? record.Quantity : null, view.InStock, view.AvailabilityStatus, view.Preorder, canFulfil,
+            record.TrackQuantity ? record.Allocated : null, record.TrackQuantity ? record.State.Available : null);
     }
 }

@@ -17,7 +17,7 @@ public static class CsvTransferEndpoints
     public static readonly string[] Columns =
     [
         "appId", "catalogItemId", "variantKey", "locationId", "trackQuantity", "quantity", "inStock",
-        "preorderEnabled", "preorderLimit", "preorderMessage",
+        "preorderEnabled", "preorderLimit", "preorderMessage", "allocated", "available",
     ];
 
     public static void MapCsvTransferEndpoints(this MerchantRoutes routes)
@@ -122,6 +122,8 @@ public static class CsvTransferEndpoints
         Bool(record.Preorder.Enabled),
         record.Preorder.Limit?.ToString(CultureInfo.InvariantCulture),
         record.Preorder.Message,
+        record.Allocated.ToString(CultureInfo.InvariantCulture),
+        record.State.Available.ToString(CultureInfo.InvariantCulture),
     ];
 
     private static InventoryItemInput ToInput(List<string> fields, Dictionary<string, int> header, ValidationErrors errors)

@@ -49,7 +49,7 @@ public static class LedgerEndpoints
         var report = await reader.VerifyLedgerAsync(tenant.InstanceId, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new LedgerVerificationView(
             report.Consistent, report.Records, report.Entries,
-            report.Drifts.Select(d => new DriftView(d.RecordId, d.Quantity, d.LedgerSum, d.Drift, d.Entries)).ToList(),
+            report.Drifts.Select(d => new DriftView(d.RecordId, d.Quantity, d.LedgerSum, d.Drift, d.Entries, d.Held, d.AllocatedLedgerSum)).ToList(),
             report.BrokenEntries.Select(b => new BrokenEntryView(b.Seq, b.RecordId, b.QuantityAfter, b.RunningSum)).ToList()));
     }
 

@@ -48,7 +48,9 @@ public sealed record InventoryItemView(
     bool AutoCreated,
     long Revision,
     DateTimeOffset CreatedDate,
-    DateTimeOffset UpdatedDate)
+    DateTimeOffset UpdatedDate,
+    long Allocated,
+    long Available)
 {
     public static InventoryItemView From(StockRecord record)
     {
@@ -65,7 +67,9 @@ public sealed record InventoryItemView(
             record.AutoCreated,
             record.Revision,
             record.CreatedDate,
-            record.UpdatedDate);
+            record.UpdatedDate,
+            record.Allocated,
+            record.State.Available);
     }
 
     public static string StatusName(AvailabilityStatus status) => status switch
@@ -92,7 +96,9 @@ public sealed record AvailabilityItemView(
     bool? InStock,
     string AvailabilityStatus,
     PreorderView? Preorder,
-    bool? CanFulfil);
+    bool? CanFulfil,
+    long? Allocated = null,
+    long? Available = null);
 
 public sealed record AvailabilityResponse(IReadOnlyList<AvailabilityItemView> Items);
 
@@ -116,7 +122,7 @@ public sealed record NetChange(string ItemId, long Delta);
 
 public sealed record OrderView(string OrderId, IReadOnlyList<LedgerEntryView> Entries, IReadOnlyList<NetChange> NetChanges);
 
-public sealed record DriftView(string ItemId, long Quantity, long LedgerSum, long Drift, long Entries);
+public sealed record DriftView(string ItemId, long Quantity, long LedgerSum, long Drift, long Entries, long Held, long AllocatedLedgerSum);
 
 public sealed record BrokenEntryView(long Seq, string ItemId, long QuantityAfter, long RunningSum);
 
@@ -124,3 +130,29 @@ public sealed record BrokenEntryView(long Seq, string ItemId, long QuantityAfter
 public sealed record LedgerVerificationView(bool Consistent, long Records, long Entries, IReadOnlyList<DriftView> Drifts, IReadOnlyList<BrokenEntryView> BrokenEntries);
 
 public sealed record SettingsView(string DefaultLocationId, string UnknownItemPolicy);
+
+public sealed record AllocationCreateRequest(IReadOnlyList<AvailabilityItemInput?>? Items, long? TtlSeconds, string? OrderId, string? IdempotencyKey);
+
+public sealed record AllocationItemView(string ItemId, JsonElement CatalogReference, string LocationId, long Quantity);
+
+public sealed record AllocationView(
+    string Id,
+    string Status,
+    string? OrderId,
+    string? IdempotencyKey,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset CreatedDate,
+    DateTimeOffset? ClosedDate,
+    IReadOnlyList<AllocationItemView> Items)
+{
+    /// <summary>As a reader sees it at <paramref name="nowMs"/>: an open allocation past its expiry is EXPIRED.</summary>
+    public static AllocationView From(Allocation allocation, long nowMs) => new(
+        allocation.Id,
+        Allocation.StatusName(allocation.StatusAt(nowMs)),
+        allocation.OrderId,
+        allocation.IdempotencyKey,
+        DateTimeOffset.FromUnixTimeMilliseconds(allocation.ExpiresAtMs),
+        DateTimeOffset.FromUnixTimeMilliseconds(allocation.CreatedAtMs),
+        allocation.ClosedAtMs is { } closed ? DateTimeOffset.FromUnixTimeMilliseconds(closed) : null,
+        allocation.Items.Select(i => new AllocationItemView(i.RecordId, JsonDocument.Parse(i.CatalogReferenceJson).RootElement.Clone(), i.LocationId, i.Quantity)).ToList());
+}

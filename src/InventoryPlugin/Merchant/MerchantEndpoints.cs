@@ -20,6 +20,7 @@ public static class MerchantEndpoints
         routes.MapAvailabilityEndpoints();
         routes.MapLedgerEndpoints();
         routes.MapSettingsEndpoints();
+        routes.MapAllocationEndpoints();
         return routes;
     }
 }

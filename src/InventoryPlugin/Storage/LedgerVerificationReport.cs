@@ -14,6 +14,12 @@ public sealed class RecordDrift
     public long Entries { get; init; }
 
     public long Drift => Quantity - LedgerSum;
+
+    /// <summary>Units the record's OPEN allocations hold (expired ones not yet swept included).</summary>
+    public long Held { get; init; }
+
+    /// <summary>The sum of the record's ALLOCATE, RELEASE, EXPIRE and COMMIT entries' allocated deltas.</summary>
+    public long AllocatedLedgerSum { get; init; }
 }
 
 /// <summary>A ledger entry whose <c>quantity_after</c> is not the running sum of its record's deltas up to it.</summary>

@@ -43,6 +43,10 @@ public static class StorageRegistration
 
         services.AddSingleton<IdempotencyPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<IdempotencyPruner>());
+        services.AddOptions<AllocationOptions>().BindConfiguration(AllocationOptions.Section)
+            .Validate(o => o.SweepSeconds is >= 1 and <= 3600, "Allocations:SweepSeconds must be between 1 and 3600.")
+            .ValidateOnStart();
+        services.AddHostedService<AllocationSweeper>();
         return services;
     }
 

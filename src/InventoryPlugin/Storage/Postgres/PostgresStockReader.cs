@@ -108,13 +108,19 @@ public sealed class PostgresStockReader(PostgresDatabase database, TimeProvider 
             var drifts = (await connection.QueryAsync<RecordDrift>(
                 $"""
                 SELECT r.instance_id AS InstanceId, r.id AS RecordId, r.quantity AS Quantity,
-                       COALESCE(l.total, 0) AS LedgerSum, COALESCE(l.entries, 0) AS Entries
+                       COALESCE(l.total, 0) AS LedgerSum, COALESCE(l.entries, 0) AS Entries,
+                       COALESCE(h.held, 0) AS Held, COALESCE(l.allocated, 0) AS AllocatedLedgerSum
                 FROM stock_records r
-                LEFT JOIN (SELECT instance_id, record_id, SUM(delta)::bigint AS total, COUNT(*) AS entries
+                LEFT JOIN (SELECT instance_id, record_id, SUM(delta)::bigint AS total, COUNT(*) AS entries, SUM(allocated_delta)::bigint AS allocated
                            FROM ledger {tenant}
                            GROUP BY instance_id, record_id) l
                        ON l.instance_id = r.instance_id AND l.record_id = r.id
-                WHERE r.quantity <> COALESCE(l.total, 0) {recordTenant}
+                LEFT JOIN (SELECT ai.record_id, SUM(ai.quantity)::bigint AS held
+                           FROM allocation_items ai JOIN allocations a ON a.id = ai.allocation_id
+                           WHERE a.status = 'OPEN'
+                           GROUP BY ai.record_id) h
+                       ON h.record_id = r.id
+                WHERE (r.quantity <> COALESCE(l.total, 0) OR COALESCE(h.held, 0) <> COALESCE(l.allocated, 0)) {recordTenant}
                 ORDER BY r.instance_id, r.id
                 LIMIT @limit
                 """,

@@ -118,7 +118,13 @@ public sealed partial class PostgresStockStore
         return row?.ToAllocation(items.Select(i => i.ToItem()));
     }
 
-    private static async Task<Allocation> FinishAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Allocation allocation, AllocationStatus status, Actor actor, long now)
+    /// <summary>
+    /// Closes a locked open allocation as <paramref name="status"/>. A merchant's commit takes its units off
+    /// the records' quantities; one consumed by its order's platform decrement (<paramref name="takeUnits"/>
+    /// false) only stops holding them, since that decrement takes them.
+    /// </summary>
+    private static async Task<Allocation> FinishAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Allocation allocation, AllocationStatus status, Actor actor, long now, bool takeUnits = true)
     {
         var closedBy = actor.Id is null ? actor.Type : $"{actor.Type}:{actor.Id}";
         await connection.ExecuteAsync(AllocationRows.Close, new { id = allocation.Id, status = AllocationRows.Name(status), now, closedBy }, transaction).ConfigureAwait(false);
@@ -130,7 +136,7 @@ public sealed partial class PostgresStockStore
         };
         foreach (var item in allocation.Items)
         {
-            var delta = status == AllocationStatus.Committed ? -item.Quantity : 0;
+            var delta = status == AllocationStatus.Committed && takeUnits ? -item.Quantity : 0;
             var quantityAfter = delta == 0
                 ? await connection.ExecuteScalarAsync<long?>(AllocationRows.QuantityOf, new { recordId = item.RecordId }, transaction).ConfigureAwait(false)
                 : await connection.ExecuteScalarAsync<long?>(
@@ -144,6 +150,29 @@ public sealed partial class PostgresStockStore
         }
 
         return allocation with { Status = status, ClosedAtMs = now };
+    }
+
+    /// <summary>What the order of a platform decrement holds: its open, unexpired allocations' items, read once its records are locked.</summary>
+    private static async Task<List<AllocationRows.HeldRow>> HeldForOrderAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StockChange change, long now) =>
+        change.Operation == StockOperation.Decrement
+            ? (await connection.QueryAsync<AllocationRows.HeldRow>(
+                AllocationRows.HeldForOrder, new { instanceId = change.InstanceId, orderId = change.OrderId, now }, transaction).ConfigureAwait(false)).ToList()
+            : [];
+
+    /// <summary>
+    /// The order's holds are used up by its decrement. A held record the request did not name is locked
+    /// here, after the request's own: out of key order, so a deadlock is possible (then 503, retried safely).
+    /// </summary>
+    private static async Task ConsumeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StockChange change, List<AllocationRows.HeldRow> held, long now)
+    {
+        foreach (var allocationId in held.Select(h => h.AllocationId).Distinct())
+        {
+            if (await LockOpenAsync(connection, transaction, change.InstanceId, allocationId).ConfigureAwait(false) is { Status: AllocationStatus.Open } allocation)
+            {
+                await FinishAsync(connection, transaction, allocation, AllocationStatus.Committed, new Actor("PLATFORM", change.RequestId), now, takeUnits: false)
+                    .ConfigureAwait(false);
+            }
+        }
     }
 
     private static async Task<Allocation?> ByKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AllocationRequest request)

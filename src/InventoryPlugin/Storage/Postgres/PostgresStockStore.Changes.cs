@@ -104,7 +104,9 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
         }
 
         var demands = StockChangePlan.SumPerRecord(change, settings);
-        var records = await LockRecordsAsync(connection, transaction, change.InstanceId, demands, now, cancellationToken).ConfigureAwait(false);
+        var locked = await LockRecordsAsync(connection, transaction, change.InstanceId, demands, now, cancellationToken).ConfigureAwait(false);
+        var held = await HeldForOrderAsync(connection, transaction, change, now).ConfigureAwait(false);
+        var records = AllocationRules.WithoutHolds(locked, held.GroupBy(h => h.RecordId).ToDictionary(g => g.Key, g => g.Sum(h => h.Quantity)));
         var decision = StockChangePlan.Decide(change, demands, records, settings.UnknownItemPolicy);
         ChangeOutcome outcome = decision is ChangeDecision.Refuse refuse ? new ChangeOutcome.Refused(refuse.Items) : new ChangeOutcome.Applied();
 
@@ -138,6 +140,11 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
                 // Cannot happen while the rows are locked; if it does, nothing of the request is kept.
                 throw new InvalidOperationException($"{steps.Count} records were to change but {ledgered} did; the request was rolled back.");
             }
+        }
+
+        if (decision is ChangeDecision.Apply && held.Count > 0)
+        {
+            await ConsumeAsync(connection, transaction, change, held, now).ConfigureAwait(false);
         }
 
         // Once the commit is sent its outcome no longer depends on the caller waiting for it.

@@ -25,15 +25,21 @@ public static class SqliteLedgerVerification
         var drifts = connection.Query<RecordDrift>(
             """
             SELECT r.instance_id AS InstanceId, r.id AS RecordId, r.quantity AS Quantity,
-                   COALESCE(l.total, 0) AS LedgerSum, COALESCE(l.entries, 0) AS Entries
+                   COALESCE(l.total, 0) AS LedgerSum, COALESCE(l.entries, 0) AS Entries,
+                   COALESCE(h.held, 0) AS Held, COALESCE(l.allocated, 0) AS AllocatedLedgerSum
             FROM stock_records r
-            LEFT JOIN (SELECT instance_id, record_id, SUM(delta) AS total, COUNT(*) AS entries
+            LEFT JOIN (SELECT instance_id, record_id, SUM(delta) AS total, COUNT(*) AS entries, SUM(allocated_delta) AS allocated
                        FROM ledger
                        WHERE @instanceId IS NULL OR instance_id = @instanceId
                        GROUP BY instance_id, record_id) l
                    ON l.instance_id = r.instance_id AND l.record_id = r.id
+            LEFT JOIN (SELECT ai.record_id, SUM(ai.quantity) AS held
+                       FROM allocation_items ai JOIN allocations a ON a.id = ai.allocation_id
+                       WHERE a.status = 'OPEN'
+                       GROUP BY ai.record_id) h
+                   ON h.record_id = r.id
             WHERE (@instanceId IS NULL OR r.instance_id = @instanceId)
-              AND r.quantity <> COALESCE(l.total, 0)
+              AND (r.quantity <> COALESCE(l.total, 0) OR COALESCE(h.held, 0) <> COALESCE(l.allocated, 0))
             ORDER BY r.instance_id, r.id
             LIMIT @limit
             """,

@@ -81,8 +81,12 @@ public sealed partial class SqliteStockStore
         };
     }
 
-    /// <summary>Closes an open allocation as <paramref name="status"/>: a commit takes its units off the records' quantities.</summary>
-    private static Allocation Finish(WriteContext context, Allocation allocation, AllocationStatus status, Actor actor)
+    /// <summary>
+    /// Closes an open allocation as <paramref name="status"/>. A merchant's commit takes its units off the
+    /// records' quantities; one consumed by its order's platform decrement (<paramref name="takeUnits"/>
+    /// false) only stops holding them, since that decrement takes them.
+    /// </summary>
+    internal static Allocation Finish(WriteContext context, Allocation allocation, AllocationStatus status, Actor actor, bool takeUnits = true)
     {
         var closedBy = actor.Id is null ? actor.Type : $"{actor.Type}:{actor.Id}";
         context.Connection.Execute(AllocationRows.Close, new { id = allocation.Id, status = AllocationRows.Name(status), now = context.NowMs, closedBy }, context.Transaction);
@@ -94,7 +98,7 @@ public sealed partial class SqliteStockStore
         };
         foreach (var item in allocation.Items)
         {
-            var delta = status == AllocationStatus.Committed ? -item.Quantity : 0;
+            var delta = status == AllocationStatus.Committed && takeUnits ? -item.Quantity : 0;
             var quantityAfter = delta == 0
                 ? context.Connection.ExecuteScalar<long?>(AllocationRows.QuantityOf, new { recordId = item.RecordId }, context.Transaction)
                 : context.Connection.ExecuteScalar<long?>(

@@ -21,7 +21,10 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
 
         var settings = StockRecordQueries.LoadSettings(context, change.InstanceId);
         var demands = StockChangePlan.SumPerRecord(change, settings);
-        var records = demands.Select(d => StockRecordQueries.FindStateByKey(context, d.Key)).ToList();
+        var held = HeldForOrder(context, change);
+        var records = AllocationRules.WithoutHolds(
+            demands.Select(d => StockRecordQueries.FindStateByKey(context, d.Key)).ToList(),
+            held.GroupBy(h => h.RecordId).ToDictionary(g => g.Key, g => g.Sum(h => h.Quantity)));
         ChangeOutcome outcome;
         switch (StockChangePlan.Decide(change, demands, records, settings.UnknownItemPolicy))
         {
@@ -34,6 +37,12 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
                         _ => CreateAutomatically(context, step.Demand.Key, step.Delta),
                     };
                     LedgerEntry.ForPlatformChange(change, recordId, step.Delta, quantityAfter, context.NowMs).Append(context);
+                }
+
+                // The order's holds are used up by its decrement.
+                foreach (var allocationId in held.Select(h => h.AllocationId).Distinct())
+                {
+                    Finish(context, Load(context, change.InstanceId, allocationId)!, AllocationStatus.Committed, ConsumedBy(change), takeUnits: false);
                 }
 
                 outcome = new ChangeOutcome.Applied();
@@ -52,6 +61,28 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
 
         return outcome;
     }
+
+    /// <summary>What the order of a platform decrement holds: its open, unexpired allocations' items (a prepared read: the hot path).</summary>
+    private static List<AllocationRows.HeldRow> HeldForOrder(WriteContext context, StockChange change)
+    {
+        var held = new List<AllocationRows.HeldRow>();
+        if (change.Operation != StockOperation.Decrement)
+        {
+            return held;
+        }
+
+        var command = context.Prepared(
+            AllocationRows.HeldForOrder, ("@instanceId", change.InstanceId), ("@orderId", change.OrderId), ("@now", context.NowMs));
+        using var rows = command.ExecuteReader();
+        while (rows.Read())
+        {
+            held.Add(new AllocationRows.HeldRow { AllocationId = rows.GetString(0), RecordId = rows.GetString(1), Quantity = rows.GetInt64(2) });
+        }
+
+        return held;
+    }
+
+    private static Actor ConsumedBy(StockChange change) => new("PLATFORM", change.RequestId);
 
     private static ChangeOutcome? FindEarlierAnswer(WriteContext context, StockChange change)
     {
