@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using InventoryPlugin.Merchant;
 using InventoryPlugin.Platform;
 using InventoryPlugin.Storage;
+using Prometheus;
 
 namespace InventoryPlugin.Hosting;
 
@@ -25,6 +26,7 @@ public static partial class InventoryPluginHost
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<InventoryMetrics>();
         services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.Section);
         services.AddOptions<WixOptions>().BindConfiguration(WixOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.AppId), "Wix:AppId is required: it is the only audience accepted.")
@@ -77,10 +79,13 @@ public static partial class InventoryPluginHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
+        var metrics = app.Services.GetRequiredService<InventoryMetrics>();
+        app.UseHttpMetrics(o => o.SetMetricFactory(Metrics.WithCustomRegistry(metrics.Registry)));
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi();
         app.MapOperationsEndpoints();
+        app.MapMetrics("/metrics", metrics.Registry).AllowAnonymous();
         app.MapPlatformEndpoints();
         app.MapMerchantEndpoints();
         return app;

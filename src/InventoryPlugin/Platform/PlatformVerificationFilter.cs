@@ -10,7 +10,7 @@ namespace InventoryPlugin.Platform;
 /// (whatever its content type), verifies the token, parses the envelope, and only then lets the
 /// endpoint run, with the parsed request in <see cref="PlatformCall"/>. Emits the request's one log event.
 /// </summary>
-public sealed partial class PlatformVerificationFilter(PlatformTokenVerifier verifier, ILogger<PlatformVerificationFilter> logger) : IEndpointFilter
+public sealed partial class PlatformVerificationFilter(PlatformTokenVerifier verifier, Hosting.InventoryMetrics metrics, ILogger<PlatformVerificationFilter> logger) : IEndpointFilter
 {
     public const int MaxBodyBytes = 1024 * 1024;
 
@@ -24,6 +24,9 @@ public sealed partial class PlatformVerificationFilter(PlatformTokenVerifier ver
         http.Features.Set(call);
 
         var result = await VerifyThenRunAsync(context, next, call).ConfigureAwait(false);
+        var operationName = operation == StockOperation.Decrement ? "decrement" : "increment";
+        metrics.PlatformRequests.WithLabels(operationName, PlatformCall.LogName(call.Outcome)).Inc();
+        metrics.PlatformDuration.WithLabels(operationName).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
 
         if (logger.IsEnabled(LogLevel.Information))
         {

@@ -14,7 +14,7 @@ public sealed class AllocationOptions
 }
 
 /// <summary>Closes allocations past their expiry, in batches, through the store like any other write.</summary>
-public sealed partial class AllocationSweeper(IStockStore store, IOptions<AllocationOptions> options, TimeProvider clock, ILogger<AllocationSweeper> logger)
+public sealed partial class AllocationSweeper(IStockStore store, IOptions<AllocationOptions> options, TimeProvider clock, Hosting.InventoryMetrics metrics, ILogger<AllocationSweeper> logger)
     : BackgroundService
 {
     private const int BatchSize = 500;
@@ -32,6 +32,7 @@ public sealed partial class AllocationSweeper(IStockStore store, IOptions<Alloca
                     expired = await store.ExpireAllocationsAsync(BatchSize, stoppingToken).ConfigureAwait(false);
                     if (expired > 0)
                     {
+                        metrics.AllocationsExpired.Inc(expired);
                         LogExpired(expired);
                     }
                 }

@@ -99,12 +99,14 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
     private readonly PreparedCommands _commands = new();
     private readonly SemaphoreSlim _committed = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Hosting.InventoryMetrics? _metrics;
     private SqliteConnection? _connection;
     private Task? _loop;
     private Task? _checkpoints;
 
-    public StoreWriter(SqliteConnectionFactory connections, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StoreWriter> logger)
+    public StoreWriter(SqliteConnectionFactory connections, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StoreWriter> logger, Hosting.InventoryMetrics? metrics = null)
     {
+        _metrics = metrics;
         _connections = connections;
         _logger = logger;
         _clock = clock;
@@ -238,6 +240,8 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
                 batch.Add(job);
             }
 
+            _metrics?.BatchSize.Observe(batch.Count);
+            _metrics?.QueueDepth.Set(_queue.Reader.Count);
             RunBatch(batch);
             batch.Clear();
         }
