@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using InventoryPlugin.Merchant;
+using InventoryPlugin.MerchantConsole;
 using InventoryPlugin.Platform;
 using InventoryPlugin.Storage;
 using Prometheus;
@@ -78,6 +79,7 @@ public static partial class InventoryPluginHost
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMerchantConsole();
         app.UseRouting();
         var metrics = app.Services.GetRequiredService<InventoryMetrics>();
         app.UseHttpMetrics(o => o.SetMetricFactory(Metrics.WithCustomRegistry(metrics.Registry)));
@@ -88,6 +90,7 @@ public static partial class InventoryPluginHost
         app.MapMetrics("/metrics", metrics.Registry).AllowAnonymous();
         app.MapPlatformEndpoints();
         app.MapMerchantEndpoints();
+        app.MapMerchantConsole(app.Environment);
         return app;
     }
 

@@ -27,6 +27,7 @@ public static class MerchantAuthentication
             throw new ConfigurationException("MerchantAuth:Audience is required for the merchant API.");
         }
 
+        builder.Services.AddOptions<MerchantAuthOptions>().BindConfiguration(MerchantAuthOptions.Section);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
         {
             // Keep claim names as issued: "scope", "sub", "instance_id".
