@@ -74,6 +74,20 @@ public abstract record AllocationOutcome
     public sealed record NotFound : AllocationOutcome;
 }
 
+/// <summary>What closing an allocation does: finish it as a status, replay the first answer, or refuse.</summary>
+public abstract record CloseDecision
+{
+    private CloseDecision()
+    {
+    }
+
+    public sealed record Finish(AllocationStatus As) : CloseDecision;
+
+    public sealed record Replay : CloseDecision;
+
+    public sealed record Conflict(AllocationStatus Seen) : CloseDecision;
+}
+
 /// <summary>The rules of holding stock, as plain code both stores call.</summary>
 public static class AllocationRules
 {
@@ -98,6 +112,26 @@ public static class AllocationRules
 
         return refused;
     }
+
+    /// <summary>What a commit (<paramref name="wanted"/> Committed) or release (Released) of <paramref name="allocation"/> does at <paramref name="nowMs"/>.</summary>
+    public static CloseDecision OnClose(Allocation allocation, AllocationStatus wanted, long nowMs) => allocation.StatusAt(nowMs) switch
+    {
+        AllocationStatus.Open => new CloseDecision.Finish(wanted),
+        // Expired but not swept yet: releasing it expires it now; it can no longer be committed.
+        AllocationStatus.Expired when allocation.Status == AllocationStatus.Open && wanted == AllocationStatus.Released =>
+            new CloseDecision.Finish(AllocationStatus.Expired),
+        var status when status == wanted || (status == AllocationStatus.Expired && wanted == AllocationStatus.Released) => new CloseDecision.Replay(),
+        var status => new CloseDecision.Conflict(status),
+    };
+
+    /// <summary>The ledger operation of closing an allocation as <paramref name="status"/>.</summary>
+    public static StockOperation OperationFor(AllocationStatus status) => status switch
+    {
+        AllocationStatus.Committed => StockOperation.Commit,
+        AllocationStatus.Released => StockOperation.Release,
+        AllocationStatus.Expired => StockOperation.Expire,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Only a closing status has an operation."),
+    };
 
     /// <summary>
     /// A platform decrement of the allocation's order may use what the allocation holds: its records'

@@ -96,15 +96,13 @@ public sealed partial class PostgresStockStore
             return new AllocationOutcome.NotFound();
         }
 
-        return allocation.StatusAt(now) switch
+        return AllocationRules.OnClose(allocation, wanted, now) switch
         {
-            AllocationStatus.Open => new AllocationOutcome.Closed(await FinishAsync(connection, transaction, allocation, wanted, actor, now).ConfigureAwait(false), Replayed: false),
-            // Expired but not swept yet: releasing it expires it now; it can no longer be committed.
-            AllocationStatus.Expired when allocation.Status == AllocationStatus.Open && wanted == AllocationStatus.Released =>
-                new AllocationOutcome.Closed(await FinishAsync(connection, transaction, allocation, AllocationStatus.Expired, actor, now).ConfigureAwait(false), Replayed: false),
-            var status when status == wanted || (status == AllocationStatus.Expired && wanted == AllocationStatus.Released) =>
-                new AllocationOutcome.Closed(allocation, Replayed: true),
-            _ => new AllocationOutcome.Conflict(allocation with { Status = allocation.StatusAt(now) }),
+            CloseDecision.Finish finish =>
+                new AllocationOutcome.Closed(await FinishAsync(connection, transaction, allocation, finish.As, actor, now).ConfigureAwait(false), Replayed: false),
+            CloseDecision.Replay => new AllocationOutcome.Closed(allocation, Replayed: true),
+            CloseDecision.Conflict conflict => new AllocationOutcome.Conflict(allocation with { Status = conflict.Seen }),
+            _ => throw new InvalidOperationException("Unknown decision."),
         };
     }
 
@@ -128,12 +126,7 @@ public sealed partial class PostgresStockStore
     {
         var closedBy = actor.Id is null ? actor.Type : $"{actor.Type}:{actor.Id}";
         await connection.ExecuteAsync(AllocationRows.Close, new { id = allocation.Id, status = AllocationRows.Name(status), now, closedBy }, transaction).ConfigureAwait(false);
-        var operation = status switch
-        {
-            AllocationStatus.Committed => StockOperation.Commit,
-            AllocationStatus.Released => StockOperation.Release,
-            _ => StockOperation.Expire,
-        };
+        var operation = AllocationRules.OperationFor(status);
         foreach (var item in allocation.Items)
         {
             var delta = status == AllocationStatus.Committed && takeUnits ? -item.Quantity : 0;

@@ -69,15 +69,12 @@ public sealed partial class SqliteStockStore
             return new AllocationOutcome.NotFound();
         }
 
-        return allocation.StatusAt(context.NowMs) switch
+        return AllocationRules.OnClose(allocation, wanted, context.NowMs) switch
         {
-            AllocationStatus.Open => new AllocationOutcome.Closed(Finish(context, allocation, wanted, actor), Replayed: false),
-            // Expired but not swept yet: releasing it expires it now; it can no longer be committed.
-            AllocationStatus.Expired when allocation.Status == AllocationStatus.Open && wanted == AllocationStatus.Released =>
-                new AllocationOutcome.Closed(Finish(context, allocation, AllocationStatus.Expired, actor), Replayed: false),
-            var status when status == wanted || (status == AllocationStatus.Expired && wanted == AllocationStatus.Released) =>
-                new AllocationOutcome.Closed(allocation, Replayed: true),
-            _ => new AllocationOutcome.Conflict(allocation with { Status = allocation.StatusAt(context.NowMs) }),
+            CloseDecision.Finish finish => new AllocationOutcome.Closed(Finish(context, allocation, finish.As, actor), Replayed: false),
+            CloseDecision.Replay => new AllocationOutcome.Closed(allocation, Replayed: true),
+            CloseDecision.Conflict conflict => new AllocationOutcome.Conflict(allocation with { Status = conflict.Seen }),
+            _ => throw new InvalidOperationException("Unknown decision."),
         };
     }
 
@@ -90,12 +87,7 @@ public sealed partial class SqliteStockStore
     {
         var closedBy = actor.Id is null ? actor.Type : $"{actor.Type}:{actor.Id}";
         context.Connection.Execute(AllocationRows.Close, new { id = allocation.Id, status = AllocationRows.Name(status), now = context.NowMs, closedBy }, context.Transaction);
-        var operation = status switch
-        {
-            AllocationStatus.Committed => StockOperation.Commit,
-            AllocationStatus.Released => StockOperation.Release,
-            _ => StockOperation.Expire,
-        };
+        var operation = AllocationRules.OperationFor(status);
         foreach (var item in allocation.Items)
         {
             var delta = status == AllocationStatus.Committed && takeUnits ? -item.Quantity : 0;
