@@ -20,6 +20,15 @@ public sealed class MerchantAuthOptions
     /// <summary>Only for an authority on plain HTTP (a local identity provider); keep true in production.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 
+    /// <summary>
+    /// The console's client id at <see cref="Authority"/> (a public client, authorization code with PKCE);
+    /// when empty the console only takes pasted tokens.
+    /// </summary>
+    public string ConsoleClientId { get; set; } = "";
+
+    /// <summary>The scopes the console asks the authority for.</summary>
+    public string ConsoleScope { get; set; } = "openid inventory:read inventory:write";
+
     /// <summary>Least time between two refreshes of the authority's keys after a token names an unknown key.</summary>
     public int KeyRefreshSeconds { get; set; } = 300;
 }

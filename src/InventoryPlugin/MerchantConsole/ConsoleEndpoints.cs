@@ -37,7 +37,19 @@ public static class ConsoleEndpoints
     {
         var group = routes.MapGroup(Path).WithTags("Console").AllowAnonymous().ExcludeFromDescription();
         group.MapGet("", (HttpContext http) => Results.Redirect(http.Request.PathBase + Path + "/"));
-        group.MapGet("/config.json", () => Results.Ok(new { development = environment.IsDevelopment() }));
+        group.MapGet("/config.json", (IOptions<MerchantAuthOptions> options) =>
+        {
+            var auth = options.Value;
+            var signIn = !string.IsNullOrWhiteSpace(auth.Authority) && !string.IsNullOrWhiteSpace(auth.ConsoleClientId);
+            return Results.Ok(new
+            {
+                development = environment.IsDevelopment(),
+                authority = signIn ? auth.Authority : null,
+                clientId = signIn ? auth.ConsoleClientId : null,
+                scope = signIn ? auth.ConsoleScope : null,
+                audience = signIn ? auth.Audience : null,
+            });
+        });
         if (environment.IsDevelopment())
         {
             group.MapPost("/dev-token", (IOptions<MerchantAuthOptions> options) => Results.Ok(new { token = DevelopmentToken(options.Value) }));

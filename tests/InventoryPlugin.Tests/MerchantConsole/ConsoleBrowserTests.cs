@@ -14,12 +14,6 @@ namespace InventoryPlugin.Tests.MerchantConsole;
 [NonParallelizable]
 public sealed class ConsoleBrowserTests
 {
-    /// <summary>Env var: the Chromium executable (default /usr/bin/chromium).</summary>
-    public const string ChromiumVariable = "INVENTORY_TEST_CHROMIUM";
-
-    /// <summary>Env var: when "1", a missing browser fails the test instead of skipping it (CI sets it).</summary>
-    public const string RequireVariable = "INVENTORY_REQUIRE_BROWSER";
-
     private PluginInstance _plugin = null!;
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
@@ -28,28 +22,8 @@ public sealed class ConsoleBrowserTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        var chromium = Environment.GetEnvironmentVariable(ChromiumVariable) ?? "/usr/bin/chromium";
-        if (!File.Exists(chromium))
-        {
-            var why = $"Browser tests skipped: no Chromium at {chromium} (apt-get install -y chromium, or set {ChromiumVariable}).";
-            if (Environment.GetEnvironmentVariable(RequireVariable) == "1")
-            {
-                Assert.Fail(why);
-            }
-
-            Assert.Ignore(why);
-        }
-
+        (_playwright, _browser) = await ChromiumBrowser.LaunchAsync();
         _plugin = await PluginInstance.StartDevelopmentAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            // No sandbox as root; no background traffic: this machine's network is closed.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-        });
         _page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
         await _page.GotoAsync(new Uri(_plugin.Http.BaseAddress!, "console/").ToString());
         await _page.GetByRole(AriaRole.Button, new() { Name = "Use development token" }).ClickAsync();

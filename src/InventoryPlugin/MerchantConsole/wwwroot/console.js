@@ -69,6 +69,55 @@ $('dev-token').addEventListener('click', async () => {
   signIn((await response.json()).token);
 });
 
+// Authorization code with PKCE (S256) at the configured authority; only the code, never a token, passes through the URL.
+const pkceKey = 'inventory-console-pkce';
+const redirectUri = () => location.origin + location.pathname;
+const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+async function discover(authority) {
+  const response = await fetch(authority.replace(/\/$/, '') + '/.well-known/openid-configuration');
+  if (!response.ok) throw new Error(`the identity provider's discovery document answered ${response.status}`);
+  return response.json();
+}
+
+async function startSignIn(config) {
+  try {
+    const discovery = await discover(config.authority);
+    const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+    const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+    const stateValue = base64url(crypto.getRandomValues(new Uint8Array(16)));
+    sessionStorage.setItem(pkceKey, JSON.stringify({ verifier, state: stateValue, tokenEndpoint: discovery.token_endpoint }));
+    const url = new URL(discovery.authorization_endpoint);
+    const params = { response_type: 'code', client_id: config.clientId, redirect_uri: redirectUri(), scope: config.scope,
+      state: stateValue, code_challenge: challenge, code_challenge_method: 'S256' };
+    if (config.audience) params.audience = config.audience;
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    location.assign(url);
+  } catch (error) {
+    say($('sign-in-error'), `Sign-in could not start: ${error.message}`, true);
+  }
+}
+
+async function finishSignIn(config) {
+  const params = new URLSearchParams(location.search);
+  if (!params.has('code') && !params.has('error')) return false;
+  const saved = JSON.parse(sessionStorage.getItem(pkceKey) ?? 'null');
+  sessionStorage.removeItem(pkceKey);
+  history.replaceState(null, '', location.pathname);
+  if (params.has('error')) { say($('sign-in-error'), `Sign-in failed: ${params.get('error')}`, true); return true; }
+  if (!saved || saved.state !== params.get('state')) { say($('sign-in-error'), 'Sign-in failed: the answer does not belong to this tab.', true); return true; }
+  const response = await fetch(saved.tokenEndpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: params.get('code'), redirect_uri: redirectUri(),
+      client_id: config.clientId, code_verifier: saved.verifier }),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok || !answer.access_token) { say($('sign-in-error'), `Sign-in failed: ${answer.error ?? response.status}`, true); return true; }
+  signIn(answer.access_token);
+  return true;
+}
+
 // ---- the stock table -------------------------------------------------------------------------
 function showStock() { $('record').hidden = true; $('stock').hidden = false; }
 
@@ -281,5 +330,8 @@ $('set-form').addEventListener('submit', async (e) => {
 (async () => {
   const config = await fetch(new URL('config.json', document.baseURI)).then((r) => r.json()).catch(() => ({}));
   $('dev-token').hidden = !config.development;
+  $('oidc-sign-in').hidden = !config.authority;
+  $('oidc-sign-in').addEventListener('click', () => startSignIn(config));
+  if (config.authority && await finishSignIn(config)) return;
   if (token()) signIn(token()); else $('token').focus();
 })();
