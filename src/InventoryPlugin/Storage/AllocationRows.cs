@@ -1,3 +1,4 @@
+using Dapper;
 using InventoryPlugin.Stock;
 
 namespace InventoryPlugin.Storage;
@@ -46,6 +47,11 @@ internal static class AllocationRows
     public const string Due = "SELECT id AS Id, instance_id AS InstanceId FROM allocations WHERE status = 'OPEN' AND expires_at <= @now ORDER BY expires_at LIMIT @max";
 
     public static string Name(AllocationStatus status) => Allocation.StatusName(status);
+
+    /// <summary>An allocation with its items, within its tenant (synchronous: the SQLite writer and reader).</summary>
+    public static Allocation? Load(System.Data.IDbConnection connection, System.Data.IDbTransaction? transaction, string instanceId, string id) =>
+        connection.QuerySingleOrDefault<Row>(ById, new { instanceId, id }, transaction)?
+            .ToAllocation(connection.Query<ItemRow>(Items, new { id }, transaction).Select(i => i.ToItem()));
 
     public sealed class Row
     {

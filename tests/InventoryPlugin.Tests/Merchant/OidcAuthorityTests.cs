@@ -1,16 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using InventoryPlugin.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 using static InventoryPlugin.Tests.Merchant.MerchantCalls;
 

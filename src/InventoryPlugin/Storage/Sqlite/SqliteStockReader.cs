@@ -1,4 +1,3 @@
-using Dapper;
 using InventoryPlugin.Stock;
 
 namespace InventoryPlugin.Storage.Sqlite;
@@ -41,8 +40,7 @@ public sealed class SqliteStockReader(SqliteConnectionFactory connections, TimeP
     public Task<Allocation?> GetAllocationAsync(string instanceId, string id, CancellationToken cancellationToken)
     {
         using var connection = connections.OpenRead();
-        var row = connection.QuerySingleOrDefault<AllocationRows.Row>(AllocationRows.ById, new { instanceId, id });
-        return Task.FromResult(row?.ToAllocation(connection.Query<AllocationRows.ItemRow>(AllocationRows.Items, new { id }).Select(i => i.ToItem())));
+        return Task.FromResult(AllocationRows.Load(connection, null, instanceId, id));
     }
 
     public Task<LedgerVerificationReport> VerifyLedgerAsync(string? instanceId, CancellationToken cancellationToken)

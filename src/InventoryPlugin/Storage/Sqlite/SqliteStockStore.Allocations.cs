@@ -107,6 +107,5 @@ public sealed partial class SqliteStockStore
     }
 
     internal static Allocation? Load(WriteContext context, string instanceId, string id) =>
-        context.Connection.QuerySingleOrDefault<AllocationRows.Row>(AllocationRows.ById, new { instanceId, id }, context.Transaction)?
-            .ToAllocation(context.Connection.Query<AllocationRows.ItemRow>(AllocationRows.Items, new { id }, context.Transaction).Select(i => i.ToItem()));
+        AllocationRows.Load(context.Connection, context.Transaction, instanceId, id);
 }
