@@ -10,6 +10,12 @@ public static class AllocationEndpoints
 {
     public const int MaxIdempotencyKeyLength = 100;
 
+    /// <summary>How a held line's catalog reference is kept and echoed: as sent, without the members left out.</summary>
+    private static readonly JsonSerializerOptions ReferenceJson = new(JsonSerializerOptions.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     public static void MapAllocationEndpoints(this MerchantRoutes routes)
     {
         var read = routes.Read.MapGroup("/allocations").WithTags("Allocations");
@@ -70,7 +76,7 @@ public static class AllocationEndpoints
 
             if (ItemInputs.Key(tenant.InstanceId, item.CatalogReference, item.LocationId, settings, path, errors) is { } key && item.Quantity is { } quantity)
             {
-                lines.Add(new Demand(key, JsonSerializer.Serialize(item.CatalogReference, JsonSerializerOptions.Web), quantity));
+                lines.Add(new Demand(key, JsonSerializer.Serialize(item.CatalogReference, ReferenceJson), quantity));
             }
         }
 
