@@ -22,6 +22,18 @@ public sealed class BenchOptions
           --ceiling-only        only the in-process ceiling (for profiling the store)
           --service-log-level L the service's Serilog minimum level (default Warning: no per-request
                                 lines; Information: one console line per request, as appsettings.json has it)
+          --quiet-wait S        before every run, wait up to S seconds for the machine to be idle (other
+                                processes below 0.25 cores over 3 s; default 0: do not wait)
+          --store S             sqlite (default: the SQLite table above), postgres, or both
+          --replicas 1,2        PostgreSQL rows: service processes sharing one database, the connections
+                                spread evenly over them (default 1,2)
+          --postgres-output P   where the PostgreSQL markdown goes (default bench/results/latest-postgres.md;
+                                --quick: nowhere unless given; "-" for nowhere)
+
+        PostgreSQL rows run scenarios a, b and c (d is SQLite's group commit; without --scenarios: a,b)
+        against a throwaway cluster started in a temp folder (initdb + pg_ctl, as the postgres OS user
+        when root; fsync and synchronous_commit on), or against the server whose Npgsql connection string
+        is in INVENTORY_BENCH_POSTGRES. Every run gets a fresh database (CREATE DATABASE).
         """;
 
     public double DurationSeconds { get; private set; } = 8;
@@ -48,6 +60,22 @@ public sealed class BenchOptions
     public bool CeilingOnly { get; private set; }
 
     public string ServiceLogLevel { get; private set; } = "Warning";
+
+    /// <summary>The SQLite rows (the original table).</summary>
+    public bool Sqlite { get; private set; } = true;
+
+    /// <summary>The PostgreSQL rows.</summary>
+    public bool Postgres { get; private set; }
+
+    public IReadOnlyList<int> Replicas { get; private set; } = [1, 2];
+
+    /// <summary>The scenarios of the PostgreSQL rows: the selected ones that do not depend on SQLite's group commit.</summary>
+    public IReadOnlyList<string> PostgresScenarios { get; private set; } = ["a", "b"];
+
+    public string? PostgresOutput { get; private set; }
+
+    /// <summary>Most seconds to wait before each run for other processes to leave the machine idle; 0: no waiting.</summary>
+    public double QuietWaitSeconds { get; private set; }
 
     /// <summary>The parsed options, or <c>null</c> (after printing why) when the command line is wrong.</summary>
     public static BenchOptions? Parse(string[] args, string repositoryRoot, TextWriter error)
@@ -90,6 +118,7 @@ public sealed class BenchOptions
         else
         {
             options.Output = Path.Combine(repositoryRoot, "bench", "results", "latest.md");
+            options.PostgresOutput = Path.Combine(repositoryRoot, "bench", "results", "latest-postgres.md");
         }
 
         try
@@ -136,6 +165,33 @@ public sealed class BenchOptions
                     case "--output":
                         options.Output = value == "-" ? null : Path.GetFullPath(value);
                         break;
+                    case "--quiet-wait":
+                        options.QuietWaitSeconds = double.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--postgres-output":
+                        options.PostgresOutput = value == "-" ? null : Path.GetFullPath(value);
+                        break;
+                    case "--store":
+                        (options.Sqlite, options.Postgres) = value.ToLowerInvariant() switch
+                        {
+                            "sqlite" => (true, false),
+                            "postgres" or "postgresql" => (false, true),
+                            "both" => (true, true),
+                            _ => throw new FormatException("--store takes sqlite, postgres or both."),
+                        };
+                        break;
+                    case "--replicas":
+                        options.Replicas = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                            .Select(c => (int)Positive(c, name))
+                            .Distinct()
+                            .Order()
+                            .ToList();
+                        if (options.Replicas.Count == 0 || options.Replicas.Any(r => r > 8))
+                        {
+                            throw new FormatException("--replicas takes a comma-separated list of 1 to 8.");
+                        }
+
+                        break;
                     default:
                         throw new FormatException($"Unknown option '{name}'.");
                 }
@@ -145,6 +201,22 @@ public sealed class BenchOptions
         {
             error.WriteLine(exception.Message);
             error.WriteLine(Usage);
+            return null;
+        }
+
+        if (given.ContainsKey("--scenarios"))
+        {
+            options.PostgresScenarios = options.Scenarios.Where(s => s != "d").ToList();
+            if (options.Postgres && !options.Sqlite && options.PostgresScenarios.Count == 0)
+            {
+                error.WriteLine("Scenario d is SQLite's group commit switched off: the PostgreSQL rows take a, b or c.");
+                return null;
+            }
+        }
+
+        if (options.Postgres && options.CeilingOnly)
+        {
+            error.WriteLine("--ceiling-only is for the SQLite store; the PostgreSQL rows always run the service.");
             return null;
         }
 

@@ -1,6 +1,7 @@
 using InventoryPlugin.Platform;
 using InventoryPlugin.Stock;
 using InventoryPlugin.Storage;
+using InventoryPlugin.Storage.Postgres;
 using InventoryPlugin.Storage.Sqlite;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
@@ -68,13 +69,13 @@ public static class Ceiling
                 callers,
                 warmup,
                 duration,
-                async i => await store.ApplyAsync(changes[i], PlatformResponses.Render, CancellationToken.None).ConfigureAwait(false) switch
+                async (_, i) => await store.ApplyAsync(changes[i], PlatformResponses.Render, CancellationToken.None).ConfigureAwait(false) switch
                 {
                     ChangeOutcome.Applied => 200,
                     ChangeOutcome.Refused => 428,
                     _ => 0,
                 },
-                servicePid: null).ConfigureAwait(false);
+                ProcessesUnderTest.None).ConfigureAwait(false);
             await writer.StopAsync(CancellationToken.None).ConfigureAwait(false);
             return measurement;
         }
@@ -89,6 +90,64 @@ public static class Ceiling
             {
                 // Left for the OS to clean up with the rest of the temp folder.
             }
+        }
+    }
+
+    /// <summary>
+    /// The PostgreSQL ceiling: the service's own PostgresStockStore (its pool, its statements) on a fresh
+    /// database of <paramref name="server"/>, in this process, from N concurrent callers: no HTTP, no JWT.
+    /// The server's CPU is measured beside this process's.
+    /// </summary>
+    public static async Task<Measurement> RunPostgresAsync(
+        BenchPostgres server, StockChange[] changes, string instanceId, int callers, TimeSpan warmup, TimeSpan duration, Scenario scenario)
+    {
+        var (name, connectionString) = await server.CreateDatabaseAsync().ConfigureAwait(false);
+        try
+        {
+            var options = Options.Create(new StorageOptions { Provider = nameof(StorageProvider.Postgres), ConnectionString = connectionString });
+            await using (var database = new PostgresDatabase(options))
+            {
+                await database.RunAsync(
+                    async connection =>
+                    {
+                        await PostgresMigrator.MigrateAsync(connection, CancellationToken.None).ConfigureAwait(false);
+                        return 0;
+                    },
+                    CancellationToken.None).ConfigureAwait(false);
+                var store = new PostgresStockStore(database, TimeProvider.System);
+                await SeedAsync(store, scenario, instanceId).ConfigureAwait(false);
+                return await LoadDriver.DriveAsync(
+                    changes.Length,
+                    callers,
+                    warmup,
+                    duration,
+                    async (_, i) => await store.ApplyAsync(changes[i], PlatformResponses.Render, CancellationToken.None).ConfigureAwait(false) switch
+                    {
+                        ChangeOutcome.Applied => 200,
+                        ChangeOutcome.Refused => 428,
+                        _ => 0,
+                    },
+                    new ProcessesUnderTest([], server.PostmasterPid, server.WalCountersAsync)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await server.DropDatabaseAsync(name).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task SeedAsync(PostgresStockStore store, Scenario scenario, string instanceId)
+    {
+        foreach (var chunk in scenario.Seed().Chunk(1000))
+        {
+            await store.UpsertAsync(
+                chunk.Select(r => new NewStockRecord(
+                    new StockKey(instanceId, BenchIdentity.StoresAppId, r.CatalogItemId, VariantKeys.Product, TenantSettings.FixedDefaultLocationId),
+                    TrackQuantity: true,
+                    r.Quantity,
+                    InStock: false)).ToList(),
+                Seeder,
+                CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -15,13 +15,20 @@ public sealed record CpuProfile(
     double IoWaitCores,
     string BusiestThread,
     double BusiestThreadCores,
-    double DiskKilobytesPerRequest);
+    double DiskKilobytesPerRequest)
+{
+    /// <summary>The PostgreSQL server's processes, in cores; NaN without one.</summary>
+    public double DatabaseCores { get; init; } = double.NaN;
+
+    public double DatabaseMicrosecondsPerRequest { get; init; } = double.NaN;
+}
 
 /// <summary>One measured window of one run: throughput, latency and answers.</summary>
 /// <param name="Ok">Answers 200 among all requests sent in the run (warm-up included).</param>
 /// <param name="Refused">Answers 428.</param>
 /// <param name="Other">Anything else, transport failures included: should be 0.</param>
 /// <param name="PoolExhausted">The pre-signed pool ran out before the window's end; the window was cut there.</param>
+/// <param name="Profile">Where the CPU went; <see cref="DatabaseCountersPerRequest"/>: how the database's own counters grew per request.</param>
 public sealed record Measurement(
     double RequestsPerSecond,
     double P50Ms,
@@ -35,17 +42,19 @@ public sealed record Measurement(
     CpuProfile? Profile)
 {
     public double? PeakRssMb { get; init; }
+
+    public IReadOnlyDictionary<string, double>? DatabaseCountersPerRequest { get; init; }
 }
 
 /// <summary>
 /// Drives a sender from N concurrent workers, each sending its next request as soon as the last is
-/// answered. Request i of the pool is sent at most once. Latencies go into preallocated arrays;
-/// the first <c>warmup</c> is sent but not measured.
+/// answered; the sender is told which worker (0 to N-1) sends request i. Request i of the pool is
+/// sent at most once. Latencies go into preallocated arrays; the first <c>warmup</c> is sent but not measured.
 /// </summary>
 public static class LoadDriver
 {
     public static async Task<Measurement> DriveAsync(
-        int poolSize, int concurrency, TimeSpan warmup, TimeSpan duration, Func<int, Task<int>> send, int? servicePid)
+        int poolSize, int concurrency, TimeSpan warmup, TimeSpan duration, Func<int, int, Task<int>> send, ProcessesUnderTest targets)
     {
         var starts = new long[poolSize];
         var ends = new long[poolSize];
@@ -59,14 +68,18 @@ public static class LoadDriver
         var sampler = Task.Run(async () =>
         {
             await DelayUntilAsync(windowStart, allSent.Token).ConfigureAwait(false);
-            var first = ProcStats.Take(servicePid);
+            var first = ProcStats.Take(targets);
+            var firstCounters = targets.DatabaseCounters is { } read ? await read().ConfigureAwait(false) : null;
             await DelayUntilAsync(windowEnd, allSent.Token).ConfigureAwait(false);
-            return (first, ProcStats.Take(servicePid));
+            var last = ProcStats.Take(targets);
+            var lastCounters = targets.DatabaseCounters is { } again ? await again().ConfigureAwait(false) : null;
+            return (first, last, firstCounters, lastCounters);
         });
 
         var workers = new Task[concurrency];
         for (var w = 0; w < concurrency; w++)
         {
+            var worker = w;
             workers[w] = Task.Run(async () =>
             {
                 while (true)
@@ -86,7 +99,7 @@ public static class LoadDriver
                     int status;
                     try
                     {
-                        status = await send(i).ConfigureAwait(false);
+                        status = await send(worker, i).ConfigureAwait(false);
                     }
                     catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or IOException or InvalidOperationException)
                     {
@@ -103,7 +116,7 @@ public static class LoadDriver
         await Task.WhenAll(workers).ConfigureAwait(false);
         var poolExhausted = Volatile.Read(ref next) >= poolSize && Stopwatch.GetTimestamp() < windowEnd;
         await allSent.CancelAsync().ConfigureAwait(false);
-        var (before, after) = await sampler.ConfigureAwait(false);
+        var (before, after, countersBefore, countersAfter) = await sampler.ConfigureAwait(false);
 
         var sent = Math.Min(poolSize, Volatile.Read(ref next));
         var lastEnd = 0L;
@@ -144,7 +157,7 @@ public static class LoadDriver
         var measuredEnd = Math.Min(windowEnd, Math.Max(lastEnd, windowStart + 1));
         var window = Stopwatch.GetElapsedTime(windowStart, measuredEnd).TotalSeconds;
         latencies.Sort();
-        var profile = Profile(before, after, completed, servicePid is not null);
+        var profile = Profile(before, after, completed, targets.ServicePids.Count > 0);
         return new Measurement(
             completed / window,
             Percentile(latencies, 0.50),
@@ -155,7 +168,12 @@ public static class LoadDriver
             other,
             window,
             poolExhausted,
-            profile);
+            profile)
+        {
+            DatabaseCountersPerRequest = countersBefore is null || countersAfter is null
+                ? null
+                : countersAfter.ToDictionary(c => c.Key, c => (c.Value - countersBefore.GetValueOrDefault(c.Key)) / Math.Max(1, completed)),
+        };
     }
 
     private static CpuProfile Profile(CpuSnapshot before, CpuSnapshot after, long completed, bool withService)
@@ -164,6 +182,7 @@ public static class LoadDriver
         var service = (after.Service - before.Service) / seconds;
         var bench = (after.Bench - before.Bench) / seconds;
         var machine = (after.MachineBusy - before.MachineBusy) / seconds;
+        var database = (after.Database - before.Database) / seconds; // NaN without a database server to measure
         var busiest = ("-", 0.0);
         foreach (var (tid, (name, cpu)) in after.ServiceThreads)
         {
@@ -178,11 +197,15 @@ public static class LoadDriver
             service,
             withService && completed > 0 ? service * seconds / completed * 1e6 : bench * seconds / Math.Max(1, completed) * 1e6,
             bench,
-            Math.Max(0, machine - service - bench),
+            Math.Max(0, machine - service - bench - (double.IsNaN(database) ? 0 : database)),
             (after.MachineIoWait - before.MachineIoWait) / seconds,
             busiest.Item1,
             busiest.Item2,
-            (withService ? after.ServiceWriteBytes - before.ServiceWriteBytes : after.BenchWriteBytes - before.BenchWriteBytes) / 1024.0 / Math.Max(1, completed));
+            (withService ? after.ServiceWriteBytes - before.ServiceWriteBytes : after.BenchWriteBytes - before.BenchWriteBytes) / 1024.0 / Math.Max(1, completed))
+        {
+            DatabaseCores = database,
+            DatabaseMicrosecondsPerRequest = database * seconds / Math.Max(1, completed) * 1e6,
+        };
     }
 
     private static double Percentile(List<long> sorted, double p) =>

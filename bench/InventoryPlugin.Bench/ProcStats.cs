@@ -3,9 +3,24 @@ using System.Globalization;
 
 namespace InventoryPlugin.Bench;
 
+/// <summary>The processes a window is measured on besides the bench itself: the service replicas and the database server.</summary>
+/// <param name="ServicePids">The service processes (none for an in-process ceiling); their CPU is summed.</param>
+/// <param name="PostmasterPid">A PostgreSQL server's postmaster on this machine: it and all its children are counted as database CPU.</param>
+/// <param name="DatabaseCounters">Read at the window's start and end beside the CPU (e.g. PostgreSQL's pg_stat_wal); the report gets their growth per request.</param>
+public sealed record ProcessesUnderTest(
+    IReadOnlyList<int> ServicePids,
+    int? PostmasterPid = null,
+    Func<Task<IReadOnlyDictionary<string, double>>>? DatabaseCounters = null)
+{
+    public static ProcessesUnderTest None { get; } = new([]);
+
+    public static ProcessesUnderTest Service(int? pid) => new(pid is { } p ? [p] : []);
+}
+
 /// <summary>CPU time of the machine, of this process and of the service, read at one instant.</summary>
 /// <param name="MachineBusy">Seconds all cores spent neither idle nor waiting for I/O, since boot.</param>
-/// <param name="ServiceThreads">Per thread of the service: its id, name and CPU seconds.</param>
+/// <param name="Service">CPU seconds of the service processes, summed over replicas.</param>
+/// <param name="ServiceThreads">Per thread of the service processes: its id, name and CPU seconds.</param>
 public sealed record CpuSnapshot(
     long Timestamp,
     double MachineBusy,
@@ -14,22 +29,105 @@ public sealed record CpuSnapshot(
     double Service,
     IReadOnlyDictionary<int, (string Name, double Cpu)> ServiceThreads,
     long BenchWriteBytes,
-    long ServiceWriteBytes);
+    long ServiceWriteBytes)
+{
+    /// <summary>CPU seconds of the PostgreSQL server's processes, NaN when there is none to measure.</summary>
+    public double Database { get; init; } = double.NaN;
+}
 
 /// <summary>Reads /proc: what the bench reports about processes besides requests and latencies.</summary>
 public static class ProcStats
 {
     private const double TicksPerSecond = 100; // USER_HZ: 100 on every Linux the bench targets
 
-    public static CpuSnapshot Take(int? servicePid) => new(
-        Stopwatch.GetTimestamp(),
-        MachineCpu().Busy,
-        MachineCpu().IoWait,
-        Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,
-        servicePid is { } pid ? ProcessCpu($"/proc/{pid}/stat") : 0,
-        servicePid is { } id ? Threads(id) : new Dictionary<int, (string, double)>(),
-        WriteBytes("/proc/self/io"),
-        servicePid is { } writer ? WriteBytes($"/proc/{writer}/io") : 0);
+    public static CpuSnapshot Take(ProcessesUnderTest targets)
+    {
+        var threads = new Dictionary<int, (string, double)>();
+        foreach (var pid in targets.ServicePids)
+        {
+            foreach (var (tid, thread) in Threads(pid))
+            {
+                threads[tid] = thread;
+            }
+        }
+
+        var database = targets.PostmasterPid is { } postmaster ? ServerCpu(postmaster) : double.NaN;
+        return new CpuSnapshot(
+            Stopwatch.GetTimestamp(),
+            MachineCpu().Busy,
+            MachineCpu().IoWait,
+            Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,
+            targets.ServicePids.Sum(pid => ProcessCpu($"/proc/{pid}/stat")),
+            threads,
+            WriteBytes("/proc/self/io"),
+            targets.ServicePids.Sum(pid => WriteBytes($"/proc/{pid}/io")))
+        {
+            Database = database,
+        };
+    }
+
+    /// <summary>
+    /// CPU seconds of a PostgreSQL server: the postmaster's own, those of the children it has already
+    /// reaped (cutime and cstime), and those of every live child (backends, checkpointer, WAL writer,
+    /// autovacuum...), found by their parent pid.
+    /// </summary>
+    /// <remarks>
+    /// Not its write_bytes: on this kernel (6.x, large page-cache folios) rewriting the last 8 KiB WAL page
+    /// after an fdatasync is counted as the whole folio, up to 2 MiB; pg_stat_wal says what was written.
+    /// </remarks>
+    public static double ServerCpu(int postmasterPid)
+    {
+        var fields = StatFields($"/proc/{postmasterPid}/stat");
+        if (fields is null)
+        {
+            return double.NaN;
+        }
+
+        // utime, stime, cutime, cstime: fields 14 to 17 of stat.
+        var ticks = Ticks(fields, 11) + Ticks(fields, 12) + Ticks(fields, 13) + Ticks(fields, 14);
+        var parent = postmasterPid.ToString(CultureInfo.InvariantCulture);
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(directory);
+            if (name.Length == 0 || !char.IsAsciiDigit(name[0]))
+            {
+                continue;
+            }
+
+            var child = StatFields(Path.Combine(directory, "stat"));
+            if (child is not null && child[1] == parent)
+            {
+                ticks += Ticks(child, 11) + Ticks(child, 12);
+            }
+        }
+
+        return ticks / TicksPerSecond;
+    }
+
+    /// <summary>
+    /// The postmaster of a PostgreSQL backend, if that backend runs on this machine (the parent of a
+    /// process named postgres whose parent is named postgres too); otherwise null.
+    /// </summary>
+    public static int? ParentPostgres(int backendPid)
+    {
+        try
+        {
+            if (File.ReadAllText($"/proc/{backendPid}/comm").Trim() != "postgres" || StatFields($"/proc/{backendPid}/stat") is not { } fields)
+            {
+                return null;
+            }
+
+            var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+            return File.ReadAllText($"/proc/{parent}/comm").Trim() == "postgres" ? parent : null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Every replica's peak resident set: the largest one.</summary>
+    public static double PeakRssMegabytes(IEnumerable<int> pids) => pids.Select(pid => StatusMegabytes(pid, "VmHWM")).DefaultIfEmpty(double.NaN).Max();
 
     /// <summary>Bytes the process caused to be written to storage (page-cache writeback included).</summary>
     private static long WriteBytes(string ioPath)
@@ -84,6 +182,15 @@ public static class ProcStats
         return $"{best.Item2} on {best.Item1}";
     }
 
+    /// <summary>Cores the whole machine kept busy over <paramref name="interval"/>.</summary>
+    public static async Task<double> MachineBusyCoresAsync(TimeSpan interval)
+    {
+        var before = MachineCpu().Busy;
+        var started = Stopwatch.GetTimestamp();
+        await Task.Delay(interval).ConfigureAwait(false);
+        return (MachineCpu().Busy - before) / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
     private static (double Busy, double IoWait) MachineCpu()
     {
         // cpu  user nice system idle iowait irq softirq steal ...
@@ -107,6 +214,22 @@ public static class ProcStats
             return 0; // the thread or process is gone
         }
     }
+
+    /// <summary>The fields of a stat file after the parenthesised name (index 0 is the state, 1 the parent pid), or null when the process is gone.</summary>
+    private static string[]? StatFields(string statPath)
+    {
+        try
+        {
+            var text = File.ReadAllText(statPath);
+            return text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static long Ticks(string[] fields, int index) => long.Parse(fields[index], CultureInfo.InvariantCulture);
 
     private static Dictionary<int, (string Name, double Cpu)> Threads(int pid)
     {

@@ -24,6 +24,7 @@ public sealed class ServiceUnderTest : IAsyncDisposable
     private readonly StreamWriter _log;
     private readonly Lock _logLock = new();
     private bool _logClosed;
+    private IDisposable? _killOnExit;
 
     private ServiceUnderTest(Process process, string directory, Uri baseAddress, StreamWriter log)
     {
@@ -43,6 +44,35 @@ public sealed class ServiceUnderTest : IAsyncDisposable
 
     public static string DllPath(string repositoryRoot) =>
         Path.Combine(repositoryRoot, "src", "InventoryPlugin", "bin", "Release", "net10.0", "InventoryPlugin.dll");
+
+    /// <summary>The private copy of the Release build every service of this bench runs from (see <see cref="SnapshotBuild"/>).</summary>
+    public static string? RunFrom { get; private set; }
+
+    /// <summary>
+    /// Copies the Release build to a folder of the bench's own and runs every service from there: a build of
+    /// src/ by someone else during the bench would otherwise change the binary between runs. Returns a
+    /// handle that deletes the copy.
+    /// </summary>
+    public static IDisposable SnapshotBuild(string repositoryRoot)
+    {
+        var source = Path.GetDirectoryName(DllPath(repositoryRoot))!;
+        var target = Path.Combine(Path.GetTempPath(), "inventory-plugin-bench", "service-build-" + Guid.NewGuid().ToString("N"));
+        foreach (var file in System.IO.Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+
+        RunFrom = Path.Combine(target, Path.GetFileName(DllPath(repositoryRoot)));
+        var onExit = ExitCleanup.Register(() => DeleteQuietly(target));
+        return new Snapshot(() =>
+        {
+            onExit.Dispose();
+            RunFrom = null;
+            DeleteQuietly(target);
+        });
+    }
 
     /// <summary><c>dotnet build -c Release</c> of the service project.</summary>
     public static async Task BuildAsync(string repositoryRoot, TextWriter output)
@@ -65,12 +95,30 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         }
     }
 
-    public static async Task<ServiceUnderTest> StartAsync(string repositoryRoot, BenchIdentity identity, int maxBatchSize, string logLevel)
+    /// <summary>
+    /// Starts the service on a fresh SQLite file of its own, or, given <paramref name="postgresConnectionString"/>,
+    /// on that PostgreSQL database (Storage:Provider Postgres), which other replicas may share.
+    /// </summary>
+    public static async Task<ServiceUnderTest> StartAsync(string repositoryRoot, BenchIdentity identity, int maxBatchSize, string logLevel, string? postgresConnectionString = null)
+    {
+        try
+        {
+            return await StartOnceAsync(repositoryRoot, identity, maxBatchSize, logLevel, postgresConnectionString).ConfigureAwait(false);
+        }
+        catch (ExitedBeforeReadyException exception)
+        {
+            // Seen once on the shared machine: exit code 0 (a graceful stop) before ready. One more try, said aloud.
+            Console.WriteLine($"[{DateTime.Now:HH:mm:ss}]   {exception.Message.TrimEnd()}\n  starting it once more");
+            return await StartOnceAsync(repositoryRoot, identity, maxBatchSize, logLevel, postgresConnectionString).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<ServiceUnderTest> StartOnceAsync(string repositoryRoot, BenchIdentity identity, int maxBatchSize, string logLevel, string? postgresConnectionString)
     {
         var directory = Path.Combine(Path.GetTempPath(), "inventory-plugin-bench", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
-        var info = new ProcessStartInfo("dotnet", [DllPath(repositoryRoot)])
+        var info = new ProcessStartInfo("dotnet", [RunFrom ?? DllPath(repositoryRoot)])
         {
             // The repository root, as in production (README): its appsettings.json, overridden below.
             WorkingDirectory = repositoryRoot,
@@ -88,7 +136,8 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         environment["MerchantAuth__Issuer"] = BenchIdentity.MerchantIssuer;
         environment["MerchantAuth__Audience"] = BenchIdentity.MerchantAudience;
         environment["MerchantAuth__Authority"] = "";
-        environment["Storage__ConnectionString"] = $"Data Source={Path.Combine(directory, "inventory.db")}";
+        environment["Storage__Provider"] = postgresConnectionString is null ? "Sqlite" : "Postgres";
+        environment["Storage__ConnectionString"] = postgresConnectionString ?? $"Data Source={Path.Combine(directory, "inventory.db")}";
         environment["Storage__MaxBatchSize"] = maxBatchSize.ToString(CultureInfo.InvariantCulture);
         environment["Http__Urls"] = baseAddress.ToString().TrimEnd('/');
         environment["Http__PathBase"] = "";
@@ -109,6 +158,9 @@ public sealed class ServiceUnderTest : IAsyncDisposable
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        // Killed by its id if the bench is stopped early.
+        service._killOnExit = ExitCleanup.Register(service.Kill);
+
         try
         {
             await service.WaitReadyAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
@@ -192,6 +244,7 @@ public sealed class ServiceUnderTest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _killOnExit?.Dispose();
         try
         {
             if (!_process.HasExited)
@@ -223,6 +276,40 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         }
     }
 
+    private static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            System.IO.Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Left for the OS to clean up with the rest of the temp folder.
+        }
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
+
+        try
+        {
+            _process.WaitForExit(TimeSpan.FromSeconds(5));
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // Left for the OS to clean up with the rest of the temp folder.
+        }
+    }
+
     private async Task WaitReadyAsync(TimeSpan timeout)
     {
         using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
@@ -231,7 +318,9 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"The service exited with code {_process.ExitCode} before it was ready:\n{LogTail()}");
+                // Until its output is drained the log may still lack the service's last words.
+                _process.WaitForExit();
+                throw new ExitedBeforeReadyException($"The service exited with code {_process.ExitCode} before it was ready:\n{LogTail()}");
             }
 
             try
@@ -275,4 +364,11 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    private sealed class Snapshot(Action delete) : IDisposable
+    {
+        public void Dispose() => delete();
+    }
+
+    private sealed class ExitedBeforeReadyException(string message) : Exception(message);
 }
