@@ -40,7 +40,7 @@ public sealed partial class PostgresStockStore
             }
 
             var demands = StockChangePlan.SumPerRecord(request.Lines);
-            var records = await LockRecordsAsync(connection, transaction, request.InstanceId, demands, now, cancellationToken).ConfigureAwait(false);
+            var (records, _) = await LockRecordsAsync(connection, transaction, request.InstanceId, demands, now, cancellationToken).ConfigureAwait(false);
             if (AllocationRules.Judge(demands, records) is { Count: > 0 } refused)
             {
                 return new AllocationOutcome.Refused(refused);
@@ -144,13 +144,6 @@ public sealed partial class PostgresStockStore
 
         return allocation with { Status = status, ClosedAtMs = now };
     }
-
-    /// <summary>What the order of a platform decrement holds: its open, unexpired allocations' items, read once its records are locked.</summary>
-    private static async Task<List<AllocationRows.HeldRow>> HeldForOrderAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StockChange change, long now) =>
-        change.Operation == StockOperation.Decrement
-            ? (await connection.QueryAsync<AllocationRows.HeldRow>(
-                AllocationRows.HeldForOrder, new { instanceId = change.InstanceId, orderId = change.OrderId, now }, transaction).ConfigureAwait(false)).ToList()
-            : [];
 
     /// <summary>
     /// The order's holds are used up by its decrement. A held record the request did not name is locked

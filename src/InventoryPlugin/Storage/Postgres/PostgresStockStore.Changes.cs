@@ -104,8 +104,7 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
         }
 
         var demands = StockChangePlan.SumPerRecord(change, settings);
-        var locked = await LockRecordsAsync(connection, transaction, change.InstanceId, demands, now, cancellationToken).ConfigureAwait(false);
-        var held = await HeldForOrderAsync(connection, transaction, change, now).ConfigureAwait(false);
+        var (locked, held) = await LockRecordsAsync(connection, transaction, change.InstanceId, demands, now, cancellationToken, heldFor: change).ConfigureAwait(false);
         var records = AllocationRules.WithoutHolds(locked, held.GroupBy(h => h.RecordId).ToDictionary(g => g.Key, g => g.Sum(h => h.Quantity)));
         var decision = StockChangePlan.Decide(change, demands, records, settings.UnknownItemPolicy);
         ChangeOutcome outcome = decision is ChangeDecision.Refuse refuse ? new ChangeOutcome.Refused(refuse.Items) : new ChangeOutcome.Applied();
@@ -190,9 +189,13 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             : new ChangeOutcome.RequestIdReused();
     }
 
-    /// <summary>The current state of each demand's record, locked for this transaction in key order.</summary>
-    private static async Task<StockRecordState?[]> LockRecordsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, IReadOnlyList<Demand> demands, long now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The current state of each demand's record, locked for this transaction in key order, and, for a
+    /// decrement (<paramref name="heldFor"/>), what its order holds: all in one round trip.
+    /// </summary>
+    private static async Task<(StockRecordState?[] Records, List<AllocationRows.HeldRow> Held)> LockRecordsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, IReadOnlyList<Demand> demands, long now, CancellationToken cancellationToken,
+        StockChange? heldFor = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var sql in new[] { LockSql, ReadLockedSql })
@@ -211,7 +214,18 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             batch.BatchCommands.Add(command);
         }
 
+        var readsHolds = heldFor is { Operation: StockOperation.Decrement };
+        if (readsHolds)
+        {
+            var held = new NpgsqlBatchCommand(AllocationRows.HeldForOrder);
+            held.Parameters.Add(new NpgsqlParameter("instanceId", heldFor!.InstanceId));
+            held.Parameters.Add(new NpgsqlParameter("orderId", heldFor.OrderId));
+            held.Parameters.Add(new NpgsqlParameter("now", now));
+            batch.BatchCommands.Add(held);
+        }
+
         var records = new StockRecordState?[demands.Count];
+        var holds = new List<AllocationRows.HeldRow>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -227,7 +241,15 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
                 reader.GetInt64(8));
         }
 
-        return records;
+        if (readsHolds && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                holds.Add(new AllocationRows.HeldRow { AllocationId = reader.GetString(0), RecordId = reader.GetString(1), Quantity = reader.GetInt64(2) });
+            }
+        }
+
+        return (records, holds);
     }
 
     private static NpgsqlBatchCommand Updates(StockChange change, List<RecordStep.Update> updates, long now)
