@@ -82,4 +82,20 @@ public sealed record LedgerEntry
         RestrictFlag = restrict,
         CreatedAt = nowMs,
     };
+
+    /// <summary>The ledger entry of a hold's change on one record (quantity moves only for a commit).</summary>
+    public static LedgerEntry ForAllocation(Allocation allocation, AllocationItem item, StockOperation operation, long delta, long allocatedDelta, long quantityAfter, Actor actor, long now) => new()
+    {
+        InstanceId = allocation.InstanceId,
+        RecordId = item.RecordId,
+        Delta = delta,
+        QuantityAfter = quantityAfter,
+        Operation = operation,
+        OrderId = allocation.OrderId,
+        ActorType = actor.Type,
+        ActorId = actor.Id,
+        CreatedAt = now,
+        AllocatedDelta = allocatedDelta,
+        AllocationId = allocation.Id,
+    };
 }

@@ -58,7 +58,7 @@ public sealed partial class PostgresStockStore
                 await connection.ExecuteAsync(AllocationRows.InsertItem, new { allocationId = allocation.Id, item.RecordId, item.Quantity, item.CatalogReferenceJson }, transaction)
                     .ConfigureAwait(false);
                 await AppendAsync(connection, transaction,
-                    AllocationRows.Entry(allocation, item, StockOperation.Allocate, 0, item.Quantity, records[i]!.Quantity, request.Actor, now)).ConfigureAwait(false);
+                    LedgerEntry.ForAllocation(allocation, item, StockOperation.Allocate, 0, item.Quantity, records[i]!.Quantity, request.Actor, now)).ConfigureAwait(false);
             }
 
             return new AllocationOutcome.Created(allocation, Replayed: false);
@@ -138,7 +138,7 @@ public sealed partial class PostgresStockStore
             if (quantityAfter is { } quantity)
             {
                 // A record deleted since it was held has nothing left to change or ledger.
-                await AppendAsync(connection, transaction, AllocationRows.Entry(allocation, item, operation, delta, -item.Quantity, quantity, actor, now)).ConfigureAwait(false);
+                await AppendAsync(connection, transaction, LedgerEntry.ForAllocation(allocation, item, operation, delta, -item.Quantity, quantity, actor, now)).ConfigureAwait(false);
             }
         }
 

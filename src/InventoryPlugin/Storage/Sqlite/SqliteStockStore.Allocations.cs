@@ -56,7 +56,7 @@ public sealed partial class SqliteStockStore
         {
             var item = allocation.Items[i];
             context.Connection.Execute(AllocationRows.InsertItem, new { allocationId = allocation.Id, item.RecordId, item.Quantity, item.CatalogReferenceJson }, context.Transaction);
-            AllocationRows.Entry(allocation, item, StockOperation.Allocate, 0, item.Quantity, records[i]!.Quantity, request.Actor, context.NowMs).Append(context);
+            LedgerEntry.ForAllocation(allocation, item, StockOperation.Allocate, 0, item.Quantity, records[i]!.Quantity, request.Actor, context.NowMs).Append(context);
         }
 
         return new AllocationOutcome.Created(allocation, Replayed: false);
@@ -99,7 +99,7 @@ public sealed partial class SqliteStockStore
             if (quantityAfter is { } quantity)
             {
                 // A record deleted since it was held has nothing left to change or ledger.
-                AllocationRows.Entry(allocation, item, operation, delta, -item.Quantity, quantity, actor, context.NowMs).Append(context);
+                LedgerEntry.ForAllocation(allocation, item, operation, delta, -item.Quantity, quantity, actor, context.NowMs).Append(context);
             }
         }
 
