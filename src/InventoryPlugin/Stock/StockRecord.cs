@@ -17,7 +17,10 @@ public sealed record StockRecord(
     long Revision,
     DateTimeOffset CreatedDate,
     DateTimeOffset UpdatedDate,
-    long Allocated = 0)
+    long Allocated = 0,
+    long? LowStockThreshold = null,
+    StockLevel AnnouncedLevel = StockLevel.Ok)
 {
-    public StockRecordState State => new(Id, TrackQuantity, Quantity, InStock, Preorder.Enabled, Preorder.Limit, Revision, Allocated);
+    public StockRecordState State =>
+        new(Id, TrackQuantity, Quantity, InStock, Preorder.Enabled, Preorder.Limit, Revision, Allocated, LowStockThreshold, AnnouncedLevel);
 }

@@ -22,6 +22,7 @@ internal sealed class StockRecordRow
         location_id AS LocationId, track_quantity AS TrackQuantity, quantity AS Quantity, in_stock AS InStock,
         preorder_enabled AS PreorderEnabled, preorder_limit AS PreorderLimit, preorder_message AS PreorderMessage,
         auto_created AS AutoCreated, revision AS Revision, created_at AS CreatedAt, updated_at AS UpdatedAt,
+        low_stock_threshold AS LowStockThreshold, stock_level AS StockLevel,
         {AllocatedSql("stock_records.id")} AS Allocated
         """;
 
@@ -69,6 +70,10 @@ internal sealed class StockRecordRow
 
     public long Allocated { get; init; }
 
+    public long? LowStockThreshold { get; init; }
+
+    public string StockLevel { get; init; } = "OK";
+
     public StockRecord ToRecord() => new(
         Id,
         new StockKey(InstanceId, AppId, CatalogItemId, VariantKey, LocationId),
@@ -80,7 +85,9 @@ internal sealed class StockRecordRow
         Revision,
         DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
         DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt),
-        Allocated);
+        Allocated,
+        LowStockThreshold,
+        StockLevels.Parse(StockLevel));
 }
 
 /// <summary>The Dapper parameters both stores bind to their INSERT and UPDATE of a record, named alike.</summary>
@@ -103,6 +110,8 @@ internal static class StockRecordParameters
             preorderEnabled = preorder.Enabled,
             preorderLimit = preorder.Limit,
             preorderMessage = preorder.Message,
+            lowStockThreshold = record.LowStockThreshold,
+            stockLevel = StockLevels.Name(StockLevels.OfCreated(record)),
             now,
         };
     }
@@ -117,6 +126,7 @@ internal static class StockRecordParameters
         preorderEnabled = edit.Preorder.Enabled,
         preorderLimit = edit.Preorder.Limit,
         preorderMessage = edit.Preorder.Message,
+        lowStockThreshold = edit.LowStockThreshold,
         now,
     };
 }

@@ -67,12 +67,12 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     /// first; the change then applies to that record instead, as it would have had it existed.
     /// </summary>
     private const string CreateSql = $"""
-        WITH v AS (SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::int[])
-                   AS v(id, app_id, catalog_item_id, variant_key, location_id, delta, ord)),
+        WITH v AS (SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::int[], $17::text[])
+                   AS v(id, app_id, catalog_item_id, variant_key, location_id, delta, ord, stock_level)),
         created AS (
             INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
-                                       track_quantity, quantity, in_stock, auto_created, revision, created_at, updated_at)
-            SELECT v.id, $1, v.app_id, v.catalog_item_id, v.variant_key, v.location_id, true, v.delta, false, true, 1, $9, $9
+                                       track_quantity, quantity, in_stock, stock_level, auto_created, revision, created_at, updated_at)
+            SELECT v.id, $1, v.app_id, v.catalog_item_id, v.variant_key, v.location_id, true, v.delta, false, v.stock_level, true, 1, $9, $9
             FROM v ORDER BY v.app_id, v.catalog_item_id, v.variant_key, v.location_id
             ON CONFLICT ON CONSTRAINT stock_records_key DO UPDATE
             SET quantity = stock_records.quantity + excluded.quantity, revision = stock_records.revision + 1, updated_at = excluded.updated_at
@@ -141,10 +141,19 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             }
         }
 
+        // An auto-created record starts at its own level (another replica creating it at the same
+        // moment is the one case whose crossing waits for the record's next change).
+        foreach (var update in updates)
+        {
+            PostgresStockEvents.Saw(transaction, LedgerEntry.ForPlatformChange(change, update.Record.Id, update.Delta, 0, now));
+        }
+
         if (decision is ChangeDecision.Apply && held.Count > 0)
         {
             await ConsumeAsync(connection, transaction, change, held, now).ConfigureAwait(false);
         }
+
+        await PostgresStockEvents.SettleAsync(connection, transaction, now).ConfigureAwait(false);
 
         // Once the commit is sent its outcome no longer depends on the caller waiting for it.
         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -273,6 +282,7 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
         command.Parameters.Add(TextArray(creates.Select(c => c.Demand.Key.LocationId)));
         command.Parameters.Add(Array(creates.Select(c => c.Delta).ToArray(), NpgsqlDbType.Bigint));
         command.Parameters.Add(Array(Enumerable.Range(0, creates.Count).ToArray(), NpgsqlDbType.Integer));
+        command.Parameters.Add(TextArray(creates.Select(c => StockLevels.Name(StockLevels.OfCreated(new NewStockRecord(c.Demand.Key, true, c.Delta, false))))));
         return command;
     }
 

@@ -49,7 +49,7 @@ public sealed partial class PostgresStockStore
                     return refused;
                 }
 
-                var edit = new RecordEdit(current.TrackQuantity, current.Quantity + delta, current.InStock, current.Preorder);
+                var edit = RecordEdit.Of(current) with { Quantity = current.Quantity + delta };
                 return new RecordOutcome.Updated(await WriteAsync(connection, transaction, current, edit,
                     LedgerEntry.ForMerchantChange(current, delta, StockOperation.Adjust, reason, actor, restrict, now)).ConfigureAwait(false));
             },
@@ -146,7 +146,9 @@ public sealed partial class PostgresStockStore
         database.RunAsync(async connection =>
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            var result = await work(connection, transaction, clock.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var result = await work(connection, transaction, now).ConfigureAwait(false);
+            await PostgresStockEvents.SettleAsync(connection, transaction, now).ConfigureAwait(false);
             await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             return result;
         }, cancellationToken);
@@ -171,10 +173,10 @@ public sealed partial class PostgresStockStore
             $"""
             INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
                                        track_quantity, quantity, in_stock, preorder_enabled, preorder_limit,
-                                       preorder_message, auto_created, revision, created_at, updated_at)
+                                       preorder_message, low_stock_threshold, stock_level, auto_created, revision, created_at, updated_at)
             VALUES (@id, @InstanceId, @AppId, @CatalogItemId, @VariantKey, @LocationId,
                     @trackQuantity, @quantity, @inStock, @preorderEnabled, @preorderLimit,
-                    @preorderMessage, false, 1, @now, @now)
+                    @preorderMessage, @lowStockThreshold, @stockLevel, false, 1, @now, @now)
             ON CONFLICT ON CONSTRAINT stock_records_key DO NOTHING
             RETURNING {StockRecordRow.Columns}
             """,
@@ -206,7 +208,7 @@ public sealed partial class PostgresStockStore
             UPDATE stock_records
             SET track_quantity = @trackQuantity, quantity = @quantity, in_stock = @inStock,
                 preorder_enabled = @preorderEnabled, preorder_limit = @preorderLimit, preorder_message = @preorderMessage,
-                revision = revision + 1, updated_at = @now
+                low_stock_threshold = @lowStockThreshold, revision = revision + 1, updated_at = @now
             WHERE id = @id AND revision = @revision
             RETURNING {StockRecordRow.Columns}
             """,
@@ -217,8 +219,10 @@ public sealed partial class PostgresStockStore
         return row.ToRecord();
     }
 
-    internal static Task<int> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LedgerEntry entry) =>
-        connection.ExecuteAsync(
+    internal static Task<int> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LedgerEntry entry)
+    {
+        PostgresStockEvents.Saw(transaction, entry);
+        return connection.ExecuteAsync(
             """
             INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, reason, order_id,
                                 request_id, actor_type, actor_id, restrict_flag, created_at, allocated_delta, allocation_id)
@@ -243,4 +247,5 @@ public sealed partial class PostgresStockStore
                 entry.AllocationId,
             },
             transaction);
+    }
 }

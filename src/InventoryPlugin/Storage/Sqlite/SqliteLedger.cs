@@ -20,5 +20,6 @@ internal static class SqliteLedger
             ("@RestrictFlag", entry.RestrictFlag), ("@CreatedAt", entry.CreatedAt), ("@AllocatedDelta", entry.AllocatedDelta),
             ("@AllocationId", entry.AllocationId));
         command.ExecuteNonQuery();
+        context.Watch.Saw(entry);
     }
 }

@@ -9,16 +9,16 @@ public sealed partial class SqliteStockStore
     private static readonly Actor Sweep = new("SWEEP", null);
 
     public Task<AllocationOutcome> AllocateAsync(AllocationRequest request, CancellationToken cancellationToken) =>
-        writer.WriteAsync(context => Allocate(context, request), cancellationToken);
+        WriteAsync(context => Allocate(context, request), cancellationToken);
 
     public Task<AllocationOutcome> CommitAllocationAsync(string instanceId, string id, Actor actor, CancellationToken cancellationToken) =>
-        writer.WriteAsync(context => Close(context, instanceId, id, AllocationStatus.Committed, actor), cancellationToken);
+        WriteAsync(context => Close(context, instanceId, id, AllocationStatus.Committed, actor), cancellationToken);
 
     public Task<AllocationOutcome> ReleaseAllocationAsync(string instanceId, string id, Actor actor, CancellationToken cancellationToken) =>
-        writer.WriteAsync(context => Close(context, instanceId, id, AllocationStatus.Released, actor), cancellationToken);
+        WriteAsync(context => Close(context, instanceId, id, AllocationStatus.Released, actor), cancellationToken);
 
     public Task<int> ExpireAllocationsAsync(int max, CancellationToken cancellationToken) =>
-        writer.WriteAsync(
+        WriteAsync(
             context =>
             {
                 var due = context.Connection.Query<(string Id, string InstanceId)>(AllocationRows.Due, new { now = context.NowMs, max }, context.Transaction).ToList();

@@ -9,8 +9,23 @@ namespace InventoryPlugin.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
 {
+    /// <summary>
+    /// Every change runs through here: the work, then the stock events it causes, in the work's own
+    /// savepoint (a write that fails leaves no event behind; one that is committed has its events).
+    /// </summary>
+    private Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken) =>
+        writer.WriteAsync(
+            context =>
+            {
+                context.Watch.Clear();
+                var result = work(context);
+                SqliteStockEvents.Settle(context);
+                return result;
+            },
+            cancellationToken);
+
     public Task<ChangeOutcome> ApplyAsync(StockChange change, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken) =>
-        writer.WriteAsync(context => Apply(context, change, render), cancellationToken);
+        WriteAsync(context => Apply(context, change, render), cancellationToken);
 
     private static ChangeOutcome Apply(WriteContext context, StockChange change, Func<ChangeOutcome, StoredResponse> render)
     {
@@ -137,12 +152,13 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
         var command = context.Prepared(
             """
             INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
-                                       track_quantity, quantity, in_stock, auto_created, revision, created_at, updated_at)
+                                       track_quantity, quantity, in_stock, stock_level, auto_created, revision, created_at, updated_at)
             VALUES (@id, @InstanceId, @AppId, @CatalogItemId, @VariantKey, @LocationId,
-                    1, @delta, 0, 1, 1, @now, @now)
+                    1, @delta, 0, @stockLevel, 1, 1, @now, @now)
             """,
             ("@id", id), ("@InstanceId", key.InstanceId), ("@AppId", key.AppId), ("@CatalogItemId", key.CatalogItemId),
-            ("@VariantKey", key.VariantKey), ("@LocationId", key.LocationId), ("@delta", delta), ("@now", context.NowMs));
+            ("@VariantKey", key.VariantKey), ("@LocationId", key.LocationId), ("@delta", delta),
+            ("@stockLevel", StockLevels.Name(StockLevels.OfCreated(new NewStockRecord(key, true, delta, false)))), ("@now", context.NowMs));
         command.ExecuteNonQuery();
         return (id, delta);
     }

@@ -10,10 +10,10 @@ namespace InventoryPlugin.Storage.Sqlite;
 public sealed partial class SqliteStockStore
 {
     public Task<RecordOutcome> CreateAsync(NewStockRecord record, Actor actor, CancellationToken cancellationToken) =>
-        writer.WriteAsync(context => Create(context, record, actor), cancellationToken);
+        WriteAsync(context => Create(context, record, actor), cancellationToken);
 
     public Task<RecordOutcome> ChangeAsync(string instanceId, string id, long expectedRevision, StockSettingsChange change, Actor actor, CancellationToken cancellationToken) =>
-        writer.WriteAsync<RecordOutcome>(
+        WriteAsync<RecordOutcome>(
             context => StockRecordQueries.Get(context.Connection, context.Transaction, instanceId, id, context.NowMs) switch
             {
                 null => new RecordOutcome.NotFound(),
@@ -23,13 +23,13 @@ public sealed partial class SqliteStockStore
             cancellationToken);
 
     public Task<bool> DeleteAsync(string instanceId, string id, CancellationToken cancellationToken) =>
-        writer.WriteAsync(
+        WriteAsync(
             context => context.Connection.Execute(
                 "DELETE FROM stock_records WHERE instance_id = @instanceId AND id = @id", new { instanceId, id }, context.Transaction) == 1,
             cancellationToken);
 
     public Task<RecordOutcome> AdjustAsync(string instanceId, string id, long delta, string? reason, bool restrict, Actor actor, CancellationToken cancellationToken) =>
-        writer.WriteAsync<RecordOutcome>(
+        WriteAsync<RecordOutcome>(
             context =>
             {
                 var current = StockRecordQueries.Get(context.Connection, context.Transaction, instanceId, id, context.NowMs);
@@ -43,14 +43,14 @@ public sealed partial class SqliteStockStore
                     return refused;
                 }
 
-                var edit = new RecordEdit(current.TrackQuantity, current.Quantity + delta, current.InStock, current.Preorder);
+                var edit = RecordEdit.Of(current) with { Quantity = current.Quantity + delta };
                 return new RecordOutcome.Updated(Write(context, current, edit,
                     LedgerEntry.ForMerchantChange(current, delta, StockOperation.Adjust, reason, actor, restrict, context.NowMs)));
             },
             cancellationToken);
 
     public Task<IReadOnlyList<RecordOutcome>> UpsertAsync(IReadOnlyList<NewStockRecord> rows, Actor actor, CancellationToken cancellationToken) =>
-        writer.WriteAsync<IReadOnlyList<RecordOutcome>>(
+        WriteAsync<IReadOnlyList<RecordOutcome>>(
             context => rows.Select(row => StockRecordQueries.FindRecordByKey(context.Connection, context.Transaction, row.Key, context.NowMs) is { } current
                     ? ApplyEdit(context, current, RecordEdits.Replacing(row), actor)
                     : Create(context, row, actor))
@@ -58,7 +58,7 @@ public sealed partial class SqliteStockStore
             cancellationToken);
 
     public Task SaveSettingsAsync(string instanceId, TenantSettings settings, CancellationToken cancellationToken) =>
-        writer.WriteAsync(
+        WriteAsync(
             context => context.Connection.Execute(
                 """
                 INSERT INTO tenant_settings (instance_id, default_location_id, unknown_item_policy, revision, updated_at)
@@ -74,7 +74,7 @@ public sealed partial class SqliteStockStore
             cancellationToken);
 
     public Task<int> PruneIdempotencyAsync(long cutoffMs, CancellationToken cancellationToken) =>
-        writer.WriteAsync(
+        WriteAsync(
             context => context.Connection.Execute("DELETE FROM idempotency WHERE created_at < @cutoffMs", new { cutoffMs }, context.Transaction),
             cancellationToken);
 
@@ -90,10 +90,10 @@ public sealed partial class SqliteStockStore
             """
             INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
                                        track_quantity, quantity, in_stock, preorder_enabled, preorder_limit,
-                                       preorder_message, auto_created, revision, created_at, updated_at)
+                                       preorder_message, low_stock_threshold, stock_level, auto_created, revision, created_at, updated_at)
             VALUES (@id, @InstanceId, @AppId, @CatalogItemId, @VariantKey, @LocationId,
                     @trackQuantity, @quantity, @inStock, @preorderEnabled, @preorderLimit,
-                    @preorderMessage, 0, 1, @now, @now)
+                    @preorderMessage, @lowStockThreshold, @stockLevel, 0, 1, @now, @now)
             """,
             StockRecordParameters.ForInsert(id, record, context.NowMs),
             context.Transaction);
@@ -117,7 +117,7 @@ public sealed partial class SqliteStockStore
             UPDATE stock_records
             SET track_quantity = @trackQuantity, quantity = @quantity, in_stock = @inStock,
                 preorder_enabled = @preorderEnabled, preorder_limit = @preorderLimit, preorder_message = @preorderMessage,
-                revision = revision + 1, updated_at = @now
+                low_stock_threshold = @lowStockThreshold, revision = revision + 1, updated_at = @now
             WHERE id = @id AND revision = @revision
             """,
             StockRecordParameters.ForEdit(current, edit, context.NowMs),

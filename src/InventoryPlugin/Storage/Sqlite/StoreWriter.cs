@@ -9,6 +9,9 @@ public sealed record WriteContext(SqliteConnection Connection, SqliteTransaction
 {
     internal PreparedCommands? Commands { get; init; }
 
+    /// <summary>The records the current write's ledger entries changed (<see cref="SqliteLedger.Append"/>).</summary>
+    public StockLevelWatch Watch { get; } = new();
+
     /// <summary>
     /// A command for <paramref name="sql"/> that is prepared once on the writer's connection and reused
     /// by every later write, so SQLite parses the statement once instead of once per request. Its

@@ -1,0 +1,40 @@
+using Dapper;
+
+namespace InventoryPlugin.Storage.Sqlite;
+
+/// <summary>Stock events, written in the transaction of the change that caused them.</summary>
+internal static class SqliteStockEvents
+{
+    /// <summary>
+    /// Judges every record the write changed against the level it last announced; remembers a new level
+    /// and writes its event to the outbox, in the same savepoint as the change.
+    /// </summary>
+    public static void Settle(WriteContext context)
+    {
+        foreach (var (recordId, touch) in context.Watch.Records)
+        {
+            var command = context.Prepared(StockEventRows.RecordById, ("@id", recordId), ("@now", context.NowMs));
+            StockRecordRow? row;
+            using (var reader = command.ExecuteReader())
+            {
+                row = reader.Parse<StockRecordRow>().FirstOrDefault();
+            }
+
+            // A record deleted in the same write has no level left to announce.
+            if (row?.ToRecord() is not { } after || StockEventRows.Judge(after, touch, context.NowMs) is not { } crossed)
+            {
+                continue;
+            }
+
+            context.Connection.Execute(StockEventRows.SetLevel, new { id = recordId, level = crossed.Level }, context.Transaction);
+            if (crossed.Event is { } stockEvent)
+            {
+                stockEvent.LedgerSeq = context.Connection.ExecuteScalar<long>(
+                    StockEventRows.LastLedgerSeq, new { instanceId = touch.InstanceId, recordId }, context.Transaction);
+                context.Connection.Execute(StockEventRows.Insert, stockEvent, context.Transaction);
+            }
+        }
+
+        context.Watch.Clear();
+    }
+}
