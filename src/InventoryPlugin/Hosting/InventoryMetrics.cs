@@ -24,6 +24,11 @@ public sealed class InventoryMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 10) });
         QueueDepth = factory.CreateGauge("inventory_store_queue_depth", "Writes waiting for the SQLite writer when it last took a batch.");
         AllocationsExpired = factory.CreateCounter("inventory_allocations_expired_total", "Allocations closed by the expiry sweep.");
+        WebhookBacklog = factory.CreateGauge(
+            "inventory_webhook_backlog", "Webhook deliveries pending (waiting for their first attempt or a retry), as the dispatcher last counted them.");
+        WebhookDeliveries = factory.CreateCounter(
+            "inventory_webhook_attempts_total", "Webhook delivery attempts by outcome (delivered, retrying, failed = given up).",
+            new CounterConfiguration { LabelNames = ["outcome"] });
     }
 
     public CollectorRegistry Registry { get; }
@@ -37,4 +42,8 @@ public sealed class InventoryMetrics
     public Gauge QueueDepth { get; }
 
     public Counter AllocationsExpired { get; }
+
+    public Gauge WebhookBacklog { get; }
+
+    public Counter WebhookDeliveries { get; }
 }

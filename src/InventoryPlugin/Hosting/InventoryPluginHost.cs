@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using InventoryPlugin.Events;
 using InventoryPlugin.Merchant;
 using InventoryPlugin.MerchantConsole;
 using InventoryPlugin.Platform;
@@ -35,6 +36,7 @@ public static partial class InventoryPluginHost
             .Validate(o => o.ClockSkewSeconds is >= 0 and <= 600, "Wix:ClockSkewSeconds must be between 0 and 600.")
             .ValidateOnStart();
         services.AddStockStorage(builder.Configuration);
+        services.AddWebhookDispatch();
 
         services.AddSingleton<PlatformTokenVerifier>();
         services.AddSingleton<PlatformVerificationFilter>();

@@ -56,12 +56,13 @@ public static class InventoryItemsEndpoints
 
         ItemInputs.Quantity(body.Quantity, "quantity", errors);
         var preorder = ItemInputs.Preorder(body.Preorder, body.TrackQuantity ?? true, "preorder", errors);
+        var threshold = ItemInputs.LowStockThresholdChange(body.LowStockThreshold, "lowStockThreshold", errors);
         if (errors.Any)
         {
             return MerchantProblems.Validation(errors);
         }
 
-        var change = new StockSettingsChange(body.TrackQuantity, body.Quantity, body.InStock, preorder);
+        var change = new StockSettingsChange(body.TrackQuantity, body.Quantity, body.InStock, preorder, threshold);
         return MerchantProblems.ToResult(await store.ChangeAsync(tenant.InstanceId, CanonicalId(id), body.Revision!.Value, change, tenant.Actor, cancellationToken).ConfigureAwait(false));
     }
 
@@ -123,12 +124,22 @@ public static class InventoryItemsEndpoints
             }
         }
 
+        StockLevel? level = null;
+        if (filter?.StockLevel is { } levelName)
+        {
+            level = ParseLevel(levelName);
+            if (level is null)
+            {
+                errors.Add("filter.stockLevel", "must be OK, LOW or OUT");
+            }
+        }
+
         if (errors.Any)
         {
             return MerchantProblems.Validation(errors);
         }
 
-        // Status is derived, never stored: pages are read in id order and filtered by the same rule
+        // Status and level are derived, never stored: pages are read in id order and filtered by the same rule
         // that judges decrements, so a query can never disagree with what the platform is told.
         var storeFilter = new StockRecordFilter(filter?.AppId, filter?.CatalogItemId, location);
         var found = new List<InventoryItemView>(Math.Min(limit, 256));
@@ -140,7 +151,7 @@ public static class InventoryItemsEndpoints
             for (var i = 0; i < page.Count && !more; i++)
             {
                 lastScanned = page[i].Id;
-                if (status is null || StockRules.Status(page[i].State) == status)
+                if ((status is null || StockRules.Status(page[i].State) == status) && (level is null || StockLevels.Of(page[i].State) == level))
                 {
                     found.Add(InventoryItemView.From(page[i]));
                     more = found.Count == limit && (i < page.Count - 1 || page.Count == limit);
@@ -188,6 +199,14 @@ public static class InventoryItemsEndpoints
 
     /// <summary>Ids are GUIDs; any other spelling simply finds nothing.</summary>
     private static string CanonicalId(string id) => Guid.TryParse(id, out var guid) ? guid.ToString("D") : id;
+
+    private static StockLevel? ParseLevel(string name) => name.ToUpperInvariant() switch
+    {
+        "OK" => StockLevel.Ok,
+        "LOW" => StockLevel.Low,
+        "OUT" => StockLevel.Out,
+        _ => null,
+    };
 
     private static AvailabilityStatus? ParseStatus(string name) => name.ToUpperInvariant() switch
     {

@@ -68,8 +68,9 @@ public static class ItemInputs
         var trackQuantity = input.Quantity is not null;
         Quantity(input.Quantity, ValidationErrors.Path(prefix, "quantity"), errors);
         var preorder = Preorder(input.Preorder, trackQuantity, ValidationErrors.Path(prefix, "preorder"), errors);
+        LowStockThreshold(input.LowStockThreshold, ValidationErrors.Path(prefix, "lowStockThreshold"), errors);
         return errors.Count == before
-            ? new NewStockRecord(key!.Value, trackQuantity, input.Quantity ?? 0, input.InStock ?? false, preorder ?? PreorderSettings.Off)
+            ? new NewStockRecord(key!.Value, trackQuantity, input.Quantity ?? 0, input.InStock ?? false, preorder ?? PreorderSettings.Off, input.LowStockThreshold)
             : null;
     }
 
@@ -96,6 +97,32 @@ public static class ItemInputs
         }
 
         return new PreorderSettings(input.Enabled ?? false, input.Limit, input.Message);
+    }
+
+    public static void LowStockThreshold(long? threshold, string path, ValidationErrors errors)
+    {
+        if (threshold is < 0 or > MaxAbsoluteQuantity)
+        {
+            errors.Add(path, $"must be between 0 and {MaxAbsoluteQuantity}, or null for none");
+        }
+    }
+
+    /// <summary>A PATCH's threshold: absent leaves it, null removes it, a whole number sets it.</summary>
+    public static ThresholdChange? LowStockThresholdChange(System.Text.Json.JsonElement given, string path, ValidationErrors errors)
+    {
+        switch (given.ValueKind)
+        {
+            case System.Text.Json.JsonValueKind.Undefined:
+                return null;
+            case System.Text.Json.JsonValueKind.Null:
+                return new ThresholdChange(null);
+            case System.Text.Json.JsonValueKind.Number when given.TryGetInt64(out var threshold):
+                LowStockThreshold(threshold, path, errors);
+                return new ThresholdChange(threshold);
+            default:
+                errors.Add(path, "must be a whole number, or null to remove it");
+                return null;
+        }
     }
 
     public static void Quantity(long? quantity, string path, ValidationErrors errors)

@@ -14,13 +14,14 @@ public sealed record CatalogReferenceInput(string? AppId, string? CatalogItemId,
 
 public sealed record PreorderInput(bool? Enabled, long? Limit, string? Message);
 
-public sealed record InventoryItemInput(CatalogReferenceInput? CatalogReference, string? LocationId, long? Quantity, bool? InStock, PreorderInput? Preorder);
+public sealed record InventoryItemInput(CatalogReferenceInput? CatalogReference, string? LocationId, long? Quantity, bool? InStock, PreorderInput? Preorder, long? LowStockThreshold = null);
 
-public sealed record PatchInventoryItemRequest(long? Revision, bool? TrackQuantity, long? Quantity, bool? InStock, PreorderInput? Preorder);
+/// <param name="LowStockThreshold">Absent: unchanged; null: removed; a number: the new threshold.</param>
+public sealed record PatchInventoryItemRequest(long? Revision, bool? TrackQuantity, long? Quantity, bool? InStock, PreorderInput? Preorder, JsonElement LowStockThreshold = default);
 
 public sealed record AdjustRequest(long? Delta, string? Reason, bool? Restrict);
 
-public sealed record QueryFilter(string? AppId, string? CatalogItemId, string? LocationId, string? AvailabilityStatus);
+public sealed record QueryFilter(string? AppId, string? CatalogItemId, string? LocationId, string? AvailabilityStatus, string? StockLevel = null);
 
 public sealed record QueryRequest(QueryFilter? Filter, string? Cursor, int? Limit);
 
@@ -50,7 +51,9 @@ public sealed record InventoryItemView(
     DateTimeOffset CreatedDate,
     DateTimeOffset UpdatedDate,
     long Allocated,
-    long Available)
+    long Available,
+    long? LowStockThreshold,
+    string StockLevel)
 {
     public static InventoryItemView From(StockRecord record)
     {
@@ -69,7 +72,9 @@ public sealed record InventoryItemView(
             record.CreatedDate,
             record.UpdatedDate,
             record.Allocated,
-            record.State.Available);
+            record.State.Available,
+            record.LowStockThreshold,
+            StockLevels.Name(StockLevels.Of(record.State)));
     }
 
     public static string StatusName(AvailabilityStatus status) => status switch

@@ -1,3 +1,5 @@
+using InventoryPlugin.Events;
+
 namespace InventoryPlugin.Merchant;
 
 /// <summary>
@@ -21,6 +23,7 @@ public static class MerchantEndpoints
         routes.MapLedgerEndpoints();
         routes.MapSettingsEndpoints();
         routes.MapAllocationEndpoints();
+        routes.MapEventEndpoints();
         return routes;
     }
 }

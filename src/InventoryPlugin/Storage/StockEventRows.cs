@@ -21,24 +21,25 @@ internal static class StockEventRows
                 @LedgerSeq, @Operation, @RequestId, @CreatedAt)
         """;
 
-    private const string Columns = """
-        seq AS Seq, id AS Id, instance_id AS InstanceId, type AS Type, record_id AS RecordId, app_id AS AppId,
-        catalog_item_id AS CatalogItemId, variant_key AS VariantKey, location_id AS LocationId,
-        quantity_before AS QuantityBefore, quantity_after AS QuantityAfter, available_before AS AvailableBefore,
-        available_after AS AvailableAfter, low_stock_threshold AS LowStockThreshold, ledger_seq AS LedgerSeq,
-        operation AS Operation, request_id AS RequestId, created_at AS CreatedAt
+    /// <summary>A stock_events row's columns, of the table or alias <paramref name="e"/>, named like <see cref="Row"/>'s members.</summary>
+    public static string Columns(string e) => $"""
+        {e}.seq AS Seq, {e}.id AS Id, {e}.instance_id AS InstanceId, {e}.type AS Type, {e}.record_id AS RecordId, {e}.app_id AS AppId,
+        {e}.catalog_item_id AS CatalogItemId, {e}.variant_key AS VariantKey, {e}.location_id AS LocationId,
+        {e}.quantity_before AS QuantityBefore, {e}.quantity_after AS QuantityAfter, {e}.available_before AS AvailableBefore,
+        {e}.available_after AS AvailableAfter, {e}.low_stock_threshold AS LowStockThreshold, {e}.ledger_seq AS LedgerSeq,
+        {e}.operation AS Operation, {e}.request_id AS RequestId, {e}.created_at AS CreatedAt
         """;
 
-    /// <summary>A tenant's events after a seq, optionally of one type or one record.</summary>
-    public const string Page = $"""
-        SELECT {Columns} FROM stock_events
-        WHERE instance_id = @instanceId AND seq > @afterSeq
-          AND (@type IS NULL OR type = @type) AND (@recordId IS NULL OR record_id = @recordId)
+    /// <summary>
+    /// A tenant's events after <c>@afterSeq</c>, optionally of one <c>@type</c> or one <c>@recordId</c>
+    /// (only the conditions given are written: PostgreSQL cannot type a NULL parameter on its own).
+    /// </summary>
+    public static string Page(bool byType, bool byRecord) => $"""
+        SELECT {Columns("stock_events")} FROM stock_events
+        WHERE instance_id = @instanceId AND seq > @afterSeq {(byType ? "AND type = @type" : "")} {(byRecord ? "AND record_id = @recordId" : "")}
         ORDER BY seq
         LIMIT @limit
         """;
-
-    public const string BySeq = $"SELECT {Columns} FROM stock_events WHERE seq = @seq";
 
     /// <summary>What a change did to a record's level, as the rows to write: null when nothing crossed.</summary>
     public static (string Level, Row? Event)? Judge(StockRecord after, StockLevelWatch.Touch touch, long now)

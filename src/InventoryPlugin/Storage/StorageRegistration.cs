@@ -29,6 +29,7 @@ public static class StorageRegistration
                 services.AddSingleton<IStockStore, PostgresStockStore>();
                 services.AddSingleton<IStockReader, PostgresStockReader>();
                 services.AddSingleton<IStoreStatus, PostgresStoreStatus>();
+                services.AddSingleton<IStoreSessions, PostgresSessions>();
                 break;
             default:
                 // Also when the name is wrong: validation then stops the start with its message.
@@ -38,6 +39,7 @@ public static class StorageRegistration
                 services.AddSingleton<IStockStore, SqliteStockStore>();
                 services.AddSingleton<IStockReader, SqliteStockReader>();
                 services.AddSingleton<IStoreStatus, SqliteStoreStatus>();
+                services.AddSingleton<IStoreSessions, SqliteSessions>();
                 break;
         }
 
@@ -47,6 +49,7 @@ public static class StorageRegistration
             .Validate(o => o.SweepSeconds is >= 1 and <= 3600, "Allocations:SweepSeconds must be between 1 and 3600.")
             .ValidateOnStart();
         services.AddHostedService<AllocationSweeper>();
+        services.AddSingleton<IStockEventStore, StockEventStore>();
         return services;
     }
 
