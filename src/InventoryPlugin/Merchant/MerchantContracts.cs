@@ -17,7 +17,7 @@ public sealed record PreorderInput(bool? Enabled, long? Limit, string? Message);
 public sealed record InventoryItemInput(CatalogReferenceInput? CatalogReference, string? LocationId, long? Quantity, bool? InStock, PreorderInput? Preorder, long? LowStockThreshold = null);
 
 /// <param name="LowStockThreshold">Absent: unchanged; null: removed; a number: the new threshold.</param>
-public sealed record PatchInventoryItemRequest(long? Revision, bool? TrackQuantity, long? Quantity, bool? InStock, PreorderInput? Preorder, JsonElement LowStockThreshold = default);
+public sealed record PatchInventoryItemRequest(long? Revision, bool? TrackQuantity, long? Quantity, bool? InStock, PreorderInput? Preorder, JsonElement LowStockThreshold);
 
 public sealed record AdjustRequest(long? Delta, string? Reason, bool? Restrict);
 
