@@ -7,10 +7,11 @@ public static class SamplesCommand
         inventory-samples: sign and replay recorded platform requests against InventoryPlugin.
 
           keygen                                  make (or show) the development keys under data/dev-keys
-          sign FILE                               print the signed JWT for a sample
+          sign FILE                               print the signed JWT for a platform sample
           replay FILE|DIR --url URL [--tenant ID] [--no-seed]
                                                   seed the manifest's stock (unless --no-seed), send the
-                                                  samples as the platform would, compare with the manifest
+                                                  samples (platform calls signed as the platform would,
+                                                  merchant calls with a token), compare with the manifest
           token --instance ID [--scope SCOPES]    print a merchant API token (default scope: inventory:read inventory:write)
 
         Options: --root DIR  the folder whose data/dev-keys holds the keys (default: the repository root).
@@ -36,20 +37,26 @@ public static class SamplesCommand
                 return 0;
             case "sign" when positional.Count == 2:
                 var sample = Sample.Load(positional[1]);
+                if (sample.IsMerchant)
+                {
+                    error.WriteLine($"{positional[1]} is a merchant API call: it is sent with a merchant token (see token), not signed.");
+                    return 2;
+                }
+
                 output.WriteLine(signer.SignPlatform(sample.Data, sample.Token));
                 return 0;
             case "token" when options.TryGetValue("instance", out var instance):
                 output.WriteLine(signer.MerchantToken(instance, options.GetValueOrDefault("scope") ?? "inventory:read inventory:write"));
                 return 0;
             case "replay" when positional.Count == 2 && options.TryGetValue("url", out var url):
-                return await ReplayAsync(positional[1], url, options.GetValueOrDefault("tenant"), !options.ContainsKey("no-seed"), signer, output);
+                return await ReplayAsync(positional[1], url, options.GetValueOrDefault("tenant"), !options.ContainsKey("no-seed"), signer, output, error);
             default:
                 error.WriteLine(Usage);
                 return 2;
         }
     }
 
-    private static async Task<int> ReplayAsync(string target, string url, string? tenant, bool seed, SampleSigner signer, TextWriter output)
+    private static async Task<int> ReplayAsync(string target, string url, string? tenant, bool seed, SampleSigner signer, TextWriter output, TextWriter error)
     {
         using var http = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/") };
         var replayer = new Replayer(http, signer);
@@ -66,14 +73,21 @@ public static class SamplesCommand
             var relative = Path.GetRelativePath(folder, target).Replace('\\', '/');
             var step = manifest.Steps.FirstOrDefault(s => s.Sample == relative)
                 ?? throw new InvalidOperationException($"{relative} is not in {folder}/{Manifest.FileName}.");
+            var sample = Sample.Load(target);
+            if (sample.Placeholders.Count > 0)
+            {
+                error.WriteLine($"{relative} needs {string.Join(", ", sample.Placeholders.Select(p => "{{" + p + "}}"))} from an earlier step: replay the folder.");
+                return 2;
+            }
+
             if (seed)
             {
                 await replayer.SeedAsync(folder, manifest, tenant ?? manifest.InstanceId);
             }
 
-            var (status, body) = await replayer.SendAsync(Sample.Load(target), tenant ?? manifest.InstanceId);
-            var result = new StepResult(relative, step.Status, step.Code, status, body);
-            output.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {relative}: {status} {body}");
+            var (status, body) = await replayer.SendAsync(sample, tenant ?? manifest.InstanceId);
+            var result = new StepResult(step, status, body);
+            output.WriteLine(Replayer.Describe(result, maxBody: null));
             results = [result];
         }
 

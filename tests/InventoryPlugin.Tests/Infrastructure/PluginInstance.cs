@@ -131,8 +131,8 @@ public sealed class PluginInstance : IAsyncDisposable
     /// Started the way the README's run command starts it with no configuration: in Development, with the
     /// platform key pair and merchant signing key it makes under its own <c>data/dev-keys</c>.
     /// </summary>
-    public static Task<PluginInstance> StartDevelopmentAsync() =>
-        StartAsync("Development", [], StoreKind.Sqlite, directory =>
+    public static Task<PluginInstance> StartDevelopmentAsync(StoreKind store = StoreKind.Sqlite) =>
+        StartAsync("Development", [], store, directory =>
         {
             var platformKey = RSA.Create();
             platformKey.ImportFromPem(File.ReadAllText(Path.Combine(directory, DevelopmentKeys.Folder, DevelopmentKeys.PrivateKeyFile)));

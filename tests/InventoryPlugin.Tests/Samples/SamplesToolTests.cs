@@ -34,6 +34,19 @@ public sealed class SamplesToolTests
             Assert.That(first.ExitCode, Is.Zero, first.Output);
             Assert.That(first.Output, Does.Contain($"{steps} as expected, 0 differed"));
             Assert.That(second.ExitCode, Is.Zero, "a second replay meets the stored answers of the first: " + second.Output);
+            Assert.That(second.Output, Does.Contain("PASS payloads/allocation-reserve-for-order.json: 200"), "the order's hold is given back by its idempotencyKey");
+        });
+    }
+
+    [Test]
+    public async Task Replay_of_one_file_that_needs_an_earlier_steps_id_says_so_and_exits_2()
+    {
+        var result = await RunAsync("replay", Path.Combine(SamplesFolder, "payloads", "allocation-commit.json"), "--url", Url, "--tenant", PluginInstance.NewTenant());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(2), result.Output);
+            Assert.That(result.Output, Does.Contain("needs {{hold}} from an earlier step"));
         });
     }
 
