@@ -64,14 +64,19 @@ public sealed class WebhookRestartTests(StoreKind store)
         _stalling = true;
         await using (var doomed = await ServiceProcess.StartAsync(_directory, _environment))
         {
+            TestContext.Progress.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} started");
             await RaiseEventsAsync(doomed);
+            TestContext.Progress.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} raised");
             await WaitForAsync(() => _receiver.Received.Count > 0, "a delivery in flight");
             doomed.Kill();
         }
 
         _stalling = false;
+        TestContext.Progress.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killed");
         await using var restarted = await ServiceProcess.StartAsync(_directory, _environment);
+        TestContext.Progress.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} restarted");
         await AssertEverythingDeliveredAsync(restarted);
+        TestContext.Progress.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} asserted");
     }
 
     [Test]
