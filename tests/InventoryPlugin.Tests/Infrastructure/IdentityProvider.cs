@@ -2,15 +2,16 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
+using WireMock;
+using WireMock.Logging;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Settings;
+using WireMock.Types;
+using WireMock.Util;
 
 namespace InventoryPlugin.Tests.Infrastructure;
 
@@ -33,24 +34,80 @@ public sealed class SigningKey(string id, RSA rsa)
 }
 
 /// <summary>
-/// A minimal OIDC authority on a loopback port: a discovery document and a JWKS that tests can add keys
-/// to, and the authorization-code flow with PKCE (S256) for a browser, issuing tokens for <see cref="Tenant"/>.
+/// A minimal OIDC authority on a loopback port, served by WireMock.Net: a discovery document and a JWKS
+/// that tests can add keys to, and the authorization-code flow with PKCE (S256) for a browser, issuing
+/// tokens for <see cref="Tenant"/>.
 /// </summary>
 public sealed class IdentityProvider : IAsyncDisposable
 {
+    private const string DiscoveryPath = "/.well-known/openid-configuration";
+    private const string JwksPath = "/jwks";
+
+    // Named mappings, so that the request log can be counted per endpoint.
+    private readonly Guid _discoveryMapping = Guid.NewGuid();
+    private readonly Guid _jwksMapping = Guid.NewGuid();
+
     private readonly Lock _gate = new();
     private readonly List<SigningKey> _keys = [];
-    private WebApplication _app = null!;
-    private int _discoveryRequests;
-    private int _jwksRequests;
-    private int _tokensIssued;
     private readonly ConcurrentDictionary<string, (string Challenge, string RedirectUri, string ClientId)> _codes = new();
+    private readonly WireMockServer _server;
+    private int _tokensIssued;
 
-    public string Url { get; private set; } = "";
+    private IdentityProvider()
+    {
+        _server = WireMockServer.Start(new WireMockServerSettings
+        {
+            // Loopback only, on a port the OS picks: WireMock's default listens on every interface.
+            Urls = ["http://127.0.0.1:0"],
+            Logger = new WireMockNullLogger(),
+            // By default WireMock also splits a query value at an unescaped ',' or ';', both legal in a state or redirect_uri.
+            QueryParameterMultipleValueSupport = QueryParameterMultipleValueSupport.Ampersand,
+        });
+        Url = _server.Url!.TrimEnd('/');
 
-    public int DiscoveryRequests => Volatile.Read(ref _discoveryRequests);
+        _server
+            .Given(Request.Create().WithPath(DiscoveryPath).UsingGet())
+            .WithGuid(_discoveryMapping)
+            .RespondWith(Response.Create()
+                .WithHeader("Content-Type", "application/json")
+                // Browsers read it too (the console's sign-in), as from any real identity provider.
+                .WithHeader("Access-Control-Allow-Origin", "*")
+                .WithBody(new JsonObject
+                {
+                    ["issuer"] = Url,
+                    ["jwks_uri"] = Url + JwksPath,
+                    ["authorization_endpoint"] = Url + "/authorize",
+                    ["token_endpoint"] = Url + "/token",
+                }.ToJsonString()));
 
-    public int JwksRequests => Volatile.Read(ref _jwksRequests);
+        // A callback, not a fixed body: keys published after start must show up on the next fetch.
+        _server
+            .Given(Request.Create().WithPath(JwksPath).UsingGet())
+            .WithGuid(_jwksMapping)
+            .RespondWith(Response.Create().WithCallback(_ => Json(200, JwksDocument())));
+
+        _server
+            .Given(Request.Create().WithPath("/authorize").UsingGet()
+                .WithParam("response_type", "code")
+                .WithParam("code_challenge_method", "S256")
+                .WithParam("code_challenge", new RegexMatcher(".+")))
+            .AtPriority(1)
+            .RespondWith(Response.Create().WithCallback(Authorize));
+        _server
+            .Given(Request.Create().WithPath("/authorize").UsingGet())
+            .AtPriority(2)
+            .RespondWith(Response.Create().WithStatusCode(400).WithBody("authorization code with PKCE S256 only"));
+
+        _server
+            .Given(Request.Create().WithPath("/token").UsingPost())
+            .RespondWith(Response.Create().WithCallback(Token));
+    }
+
+    public string Url { get; }
+
+    public int DiscoveryRequests => RequestsTo(_discoveryMapping);
+
+    public int JwksRequests => RequestsTo(_jwksMapping);
 
     /// <summary>Access tokens handed out by the token endpoint (each only after its code_verifier matched).</summary>
     public int TokensIssued => Volatile.Read(ref _tokensIssued);
@@ -60,73 +117,7 @@ public sealed class IdentityProvider : IAsyncDisposable
 
     public string Scopes { get; set; } = "inventory:read inventory:write";
 
-    public static async Task<IdentityProvider> StartAsync()
-    {
-        var provider = new IdentityProvider();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = Path.GetTempPath() });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.MapGet("/.well-known/openid-configuration", (HttpContext http) =>
-        {
-            Interlocked.Increment(ref provider._discoveryRequests);
-            // Browsers read it too (the console's sign-in), as from any real identity provider.
-            http.Response.Headers.AccessControlAllowOrigin = "*";
-            return Results.Text(new JsonObject
-            {
-                ["issuer"] = provider.Url,
-                ["jwks_uri"] = provider.Url + "/jwks",
-                ["authorization_endpoint"] = provider.Url + "/authorize",
-                ["token_endpoint"] = provider.Url + "/token",
-            }.ToJsonString(), "application/json");
-        });
-        app.MapGet("/jwks", () =>
-        {
-            Interlocked.Increment(ref provider._jwksRequests);
-            lock (provider._gate)
-            {
-                return Results.Text(new JsonObject { ["keys"] = new JsonArray(provider._keys.Select(k => (JsonNode)k.Jwk()).ToArray()) }.ToJsonString(), "application/json");
-            }
-        });
-        app.MapGet("/authorize", (HttpContext http) =>
-        {
-            var query = http.Request.Query;
-            if (query["response_type"] != "code" || query["code_challenge_method"] != "S256" || string.IsNullOrEmpty(query["code_challenge"]))
-            {
-                return Results.BadRequest("authorization code with PKCE S256 only");
-            }
-
-            // Signed in at once: the test is about the client's side of the flow.
-            var code = Guid.NewGuid().ToString("N");
-            provider._codes[code] = (query["code_challenge"]!, query["redirect_uri"]!, query["client_id"]!);
-            return Results.Redirect($"{query["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(query["state"]!)}");
-        });
-        app.MapPost("/token", async (HttpContext http) =>
-        {
-            http.Response.Headers.AccessControlAllowOrigin = "*";
-            var form = await http.Request.ReadFormAsync();
-            var verifier = form["code_verifier"].ToString();
-            var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
-            if (form["grant_type"] != "authorization_code" || !provider._codes.TryRemove(form["code"].ToString(), out var issued)
-                || issued.Challenge != challenge || issued.RedirectUri != form["redirect_uri"] || issued.ClientId != form["client_id"])
-            {
-                return Results.Json(new { error = "invalid_grant" }, statusCode: StatusCodes.Status400BadRequest);
-            }
-
-            SigningKey key;
-            lock (provider._gate)
-            {
-                key = provider._keys[^1];
-            }
-
-            Interlocked.Increment(ref provider._tokensIssued);
-            return Results.Json(new { access_token = key.Mint(provider.Url, provider.Tenant, provider.Scopes), token_type = "Bearer", expires_in = 3600 });
-        });
-        await app.StartAsync();
-        provider._app = app;
-        provider.Url = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First().TrimEnd('/');
-        return provider;
-    }
+    public static Task<IdentityProvider> StartAsync() => Task.FromResult(new IdentityProvider());
 
     public SigningKey Publish(SigningKey key)
     {
@@ -138,9 +129,80 @@ public sealed class IdentityProvider : IAsyncDisposable
         return key;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        // Dispose alone only begins the shutdown; Stop waits for it, so the port is free when this returns.
+        _server.Stop();
+        _server.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    // WireMock logs a request before it writes the response, so a caller that has its answer is already counted.
+    private int RequestsTo(Guid mapping) => _server.LogEntries.Count(entry => entry.MappingGuid == mapping);
+
+    private string JwksDocument()
+    {
+        lock (_gate)
+        {
+            return new JsonObject { ["keys"] = new JsonArray(_keys.Select(k => (JsonNode)k.Jwk()).ToArray()) }.ToJsonString();
+        }
+    }
+
+    private IResponseMessage Authorize(IRequestMessage request)
+    {
+        // Signed in at once: the test is about the client's side of the flow.
+        var code = Guid.NewGuid().ToString("N");
+        var redirectUri = Query(request, "redirect_uri");
+        _codes[code] = (Query(request, "code_challenge"), redirectUri, Query(request, "client_id"));
+        var redirect = new ResponseMessage { StatusCode = 302 };
+        redirect.AddHeader("Location", $"{redirectUri}?code={code}&state={Uri.EscapeDataString(Query(request, "state"))}");
+        return redirect;
+    }
+
+    private IResponseMessage Token(IRequestMessage request)
+    {
+        var form = request.BodyData?.BodyAsFormUrlEncoded;
+        string Field(string name) => form is not null && form.TryGetValue(name, out var value) ? value : "";
+        var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(Field("code_verifier"))));
+        if (Field("grant_type") != "authorization_code" || !_codes.TryRemove(Field("code"), out var issued)
+            || issued.Challenge != challenge || issued.RedirectUri != Field("redirect_uri") || issued.ClientId != Field("client_id"))
+        {
+            return WithCors(Json(400, new JsonObject { ["error"] = "invalid_grant" }.ToJsonString()));
+        }
+
+        SigningKey key;
+        lock (_gate)
+        {
+            key = _keys[^1];
+        }
+
+        Interlocked.Increment(ref _tokensIssued);
+        return WithCors(Json(200, new JsonObject
+        {
+            ["access_token"] = key.Mint(Url, Tenant, Scopes),
+            ["token_type"] = "Bearer",
+            ["expires_in"] = 3600,
+        }.ToJsonString()));
+    }
+
+    private static string Query(IRequestMessage request, string name) =>
+        request.Query is { } query && query.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : "";
+
+    private static ResponseMessage Json(int status, string json)
+    {
+        var response = new ResponseMessage
+        {
+            StatusCode = status,
+            BodyData = new BodyData { DetectedBodyType = BodyType.String, BodyAsString = json, Encoding = Encoding.UTF8 },
+        };
+        response.AddHeader("Content-Type", "application/json");
+        return response;
+    }
+
+    // The console exchanges the code from the browser, across origins.
+    private static ResponseMessage WithCors(ResponseMessage response)
+    {
+        response.AddHeader("Access-Control-Allow-Origin", "*");
+        return response;
     }
 }
