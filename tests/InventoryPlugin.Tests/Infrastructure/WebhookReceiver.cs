@@ -5,6 +5,7 @@ using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using WireMock.Settings;
 
 namespace InventoryPlugin.Tests.Infrastructure;
 
@@ -24,7 +25,9 @@ public sealed class WebhookReceiver : IDisposable
 {
     private const string PathName = "/hooks/inventory";
 
-    private readonly WireMockServer _server = WireMockServer.Start();
+    // Loopback only (WireMock listens on every interface by default).
+    private readonly WireMockServer _server = WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] });
+    private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentQueue<ReceivedDelivery> _received = new();
     private readonly ConcurrentDictionary<string, int> _attempts = new();
 
@@ -44,7 +47,8 @@ public sealed class WebhookReceiver : IDisposable
                 var (status, stall) = Answer(delivery, attempt);
                 if (stall > TimeSpan.Zero)
                 {
-                    await Task.Delay(stall).ConfigureAwait(false);
+                    // A stalled answer ends with the receiver, so that stopping it never waits for one.
+                    await Task.Delay(stall, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
                 }
 
                 return new ResponseMessage { StatusCode = status };
@@ -61,7 +65,12 @@ public sealed class WebhookReceiver : IDisposable
     /// <summary>Requests WireMock itself logged for the path: the count the recorded list must agree with.</summary>
     public int Logged => _server.LogEntries.Count(e => e.RequestMessage.Path == PathName);
 
-    public void Dispose() => _server.Stop();
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _server.Stop();
+        _stopping.Dispose();
+    }
 
     private static string? Header(IRequestMessage request, string name) =>
         request.Headers?.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault();
