@@ -44,6 +44,12 @@ public sealed class OpenApiTests
                 ("/api/v1/orders/{orderId}", "GET"),
                 ("/api/v1/settings", "GET"),
                 ("/api/v1/settings", "PUT"),
+                ("/api/v1/events", "GET"),
+                ("/api/v1/webhooks", "POST"),
+                ("/api/v1/webhooks", "GET"),
+                ("/api/v1/webhooks/{id}", "GET"),
+                ("/api/v1/webhooks/{id}", "DELETE"),
+                ("/api/v1/webhooks/{id}/deliveries", "GET"),
             })
             {
                 Assert.That(paths.TryGetValue(path, out var methods) && methods.Contains(method), Is.True, $"{method} {path}; the document has {string.Join(", ", paths.Keys)}");
