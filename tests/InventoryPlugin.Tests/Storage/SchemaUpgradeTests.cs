@@ -1,0 +1,154 @@
+using System.Data.Common;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Dapper;
+using InventoryPlugin.Storage.Postgres;
+using InventoryPlugin.Storage.Sqlite;
+using InventoryPlugin.Tests.Events;
+using InventoryPlugin.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace InventoryPlugin.Tests.Storage;
+
+/// <summary>
+/// A database written by the previous schema (version 3, before stock events) is upgraded in place at
+/// start-up: every record starts at the level it is at, the next crossing raises its event, and the
+/// ledger still verifies.
+/// </summary>
+[NonParallelizable]
+[TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
+public sealed class SchemaUpgradeTests(StoreKind store)
+{
+    private const int PreviousVersion = 3;
+    private const string Tenant = "0b8e7a51-2d6c-4f3e-8a9b-1c2d3e4f5a6b";
+
+    private string _directory = null!;
+    private Dictionary<string, string?> _storage = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _directory = Directory.CreateTempSubdirectory("schema-upgrade-").FullName;
+        _storage = await Stores.SettingsAsync(store, _directory);
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        SqliteConnection.ClearAllPools();
+        NpgsqlConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Test]
+    public async Task A_version_3_database_is_upgraded_and_its_records_start_at_their_levels()
+    {
+        using (var connection = Stores.Open(_storage))
+        {
+            await MigrateToAsync(connection, PreviousVersion);
+            WritePreviousVersionData(connection);
+            await MigrateToAsync(connection, int.MaxValue);
+            var levels = connection.Query<(string, string)>("SELECT catalog_item_id, stock_level FROM stock_records ORDER BY catalog_item_id").ToList();
+            Assert.That(levels, Is.EqualTo(new[] { ("flag-off", "OUT"), ("held", "OUT"), ("plenty", "OK"), ("sold-out", "OUT") }));
+        }
+
+        var platformKey = RSA.Create(2048);
+        var merchantKey = RandomNumberGenerator.GetBytes(32);
+        var environment = ServiceProcess.Environment(_directory, platformKey, merchantKey);
+        foreach (var (name, value) in Stores.AsEnvironment(_storage))
+        {
+            environment[name] = value;
+        }
+
+        var tokens = new PlatformTokens(platformKey, PluginInstance.AppId);
+        await using (var service = await ServiceProcess.StartAsync(_directory, environment))
+        {
+            // The sold-out record comes back and the plentiful one sells out: one event each, nothing for the others.
+            var restock = await service.SendPlatformAsync("v1/increment", tokens.Sign(Envelopes.Increment(Tenant, [Envelopes.Item("sold-out", 1)])));
+            var sell = await service.SendPlatformAsync("v1/decrement", tokens.Sign(Envelopes.Decrement(Tenant, [Envelopes.Item("plenty", 5)])));
+            using var client = new HttpClient { BaseAddress = new Uri(service.Address, "api/v1/") };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+                "Bearer", new MerchantTokens(merchantKey, PluginInstance.MerchantIssuer, PluginInstance.MerchantAudience).Mint(Tenant, "inventory:read"));
+            var (events, _) = await client.EventsAsync();
+            Assert.Multiple(() =>
+            {
+                Assert.That((restock.Status, sell.Status), Is.EqualTo((200, 200)));
+                Assert.That(events.Select(e => (e["catalogReference"]!["catalogItemId"]!.GetValue<string>(), e.Type())),
+                    Is.EqualTo(new[] { ("sold-out", "BACK_IN_STOCK"), ("plenty", "OUT_OF_STOCK") }));
+            });
+        }
+
+        var (exitCode, output) = await ServiceProcess.RunCommandAsync(_directory, environment, "verify-ledger");
+        Assert.That(exitCode, Is.Zero, output);
+    }
+
+    /// <summary>
+    /// Runs the real migrator, stopping after <paramref name="version"/>: later versions are marked as
+    /// applied beforehand (so it skips them), and unmarked afterwards (so the next run applies them).
+    /// </summary>
+    private async Task MigrateToAsync(DbConnection connection, int version)
+    {
+        var known = (store == StoreKind.Postgres ? PostgresMigrator.Scripts : SqliteMigrator.Scripts).Known;
+        connection.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+        var later = known.Where(m => m.Version > version).Select(m => m.Version).ToList();
+        foreach (var skipped in later)
+        {
+            connection.Execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@skipped, 'not yet', 0)", new { skipped });
+        }
+
+        if (connection is NpgsqlConnection postgres)
+        {
+            await PostgresMigrator.MigrateAsync(postgres, CancellationToken.None);
+        }
+        else
+        {
+            SqliteMigrator.Migrate((SqliteConnection)connection);
+        }
+
+        connection.Execute("DELETE FROM schema_migrations WHERE name = 'not yet'");
+    }
+
+    /// <summary>Records as version 3 wrote them, with the ledger entries that account for them (a hold included).</summary>
+    private static void WritePreviousVersionData(DbConnection connection)
+    {
+        var records = new[]
+        {
+            (Id: "00000000-0000-7000-8000-000000000001", Item: "plenty", Track: true, Quantity: 5L, InStock: false),
+            (Id: "00000000-0000-7000-8000-000000000002", Item: "sold-out", Track: true, Quantity: 0L, InStock: false),
+            (Id: "00000000-0000-7000-8000-000000000003", Item: "flag-off", Track: false, Quantity: 0L, InStock: false),
+            (Id: "00000000-0000-7000-8000-000000000004", Item: "held", Track: true, Quantity: 2L, InStock: false),
+        };
+        foreach (var record in records)
+        {
+            connection.Execute(
+                """
+                INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id, track_quantity, quantity, in_stock,
+                                           preorder_enabled, auto_created, revision, created_at, updated_at)
+                VALUES (@Id, @tenant, @appId, @Item, '', '00000000-0000-0000-0000-000000000000', @Track, @Quantity, @InStock, @no, @no, 1, 1, 1)
+                """,
+                new { record.Id, tenant = Tenant, appId = Envelopes.StoresAppId, record.Item, record.Track, record.Quantity, record.InStock, no = false });
+            connection.Execute(
+                """
+                INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, reason, actor_type, created_at)
+                VALUES (@tenant, @Id, @Quantity, @Quantity, 'SET', 'CREATED', 'MERCHANT', 1)
+                """,
+                new { tenant = Tenant, record.Id, record.Quantity });
+        }
+
+        var allocation = "00000000-0000-7000-8000-0000000000a1";
+        var farFuture = DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeMilliseconds();
+        connection.Execute(
+            "INSERT INTO allocations (id, instance_id, status, expires_at, created_at) VALUES (@allocation, @tenant, 'OPEN', @farFuture, 1)",
+            new { allocation, tenant = Tenant, farFuture });
+        connection.Execute(
+            "INSERT INTO allocation_items (allocation_id, record_id, quantity, catalog_reference) VALUES (@allocation, @id, 2, '{}')",
+            new { allocation, id = records[3].Id });
+        connection.Execute(
+            """
+            INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, actor_type, created_at, allocated_delta, allocation_id)
+            VALUES (@tenant, @id, 0, 2, 'ALLOCATE', 'MERCHANT', 2, 2, @allocation)
+            """,
+            new { tenant = Tenant, id = records[3].Id, allocation });
+    }
+}
