@@ -98,6 +98,46 @@ public sealed class ConsoleBrowserTests
     }
 
     [Test, Order(3)]
+    public async Task Low_stock_follows_each_items_threshold_set_on_its_page()
+    {
+        using var merchant = _plugin.Merchant(ConsoleEndpoints.DevelopmentTenant);
+        foreach (var (item, quantity) in new[] { ("console-lamp", 2), ("console-rug", 50) })
+        {
+            using var created = await merchant.PostAsJsonAsync("inventory-items", new JsonObject
+            {
+                ["catalogReference"] = new JsonObject { ["appId"] = Envelopes.StoresAppId, ["catalogItemId"] = item },
+                ["quantity"] = quantity,
+                ["lowStockThreshold"] = 3,
+            });
+            Assert.That(created.IsSuccessStatusCode, Is.True);
+        }
+
+        var rows = _page.Locator("#stock-table tbody tr");
+        await _page.GetByLabel("Search").FillAsync("");
+        await _page.GetByLabel("Show").SelectOptionAsync("low");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(rows.First).ToContainTextAsync("console-lamp");
+
+        // The rug's threshold raised above what it has: it is low now too.
+        await _page.GetByLabel("Search").FillAsync("console-rug");
+        await _page.GetByLabel("Show").SelectOptionAsync("");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await _page.GetByRole(AriaRole.Link, new() { Name = "console-rug" }).ClickAsync();
+        await Expect(_page.GetByLabel("Low-stock threshold")).ToHaveValueAsync("3");
+        await _page.GetByLabel("Low-stock threshold").FillAsync("60");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(_page.Locator("#record-message")).ToContainTextAsync("Saved");
+        await Expect(_page.Locator("#record-facts")).ToContainTextAsync("LOW");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "← Back to stock" }).ClickAsync();
+        await _page.GetByLabel("Search").FillAsync("");
+        await _page.GetByLabel("Show").SelectOptionAsync("low");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await Expect(rows).ToHaveCountAsync(2);
+        await _page.GetByLabel("Show").SelectOptionAsync("");
+    }
+
+    [Test, Order(4)]
     public async Task A_csv_import_shows_each_rejected_row_with_its_reason()
     {
         await _page.Locator("#transfer summary").ClickAsync();

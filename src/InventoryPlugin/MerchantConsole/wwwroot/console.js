@@ -126,6 +126,7 @@ function filterBody(cursor) {
   if ($('search').value.trim()) filter.catalogItemId = $('search').value.trim();
   if ($('location').value.trim()) filter.locationId = $('location').value.trim();
   if ($('show').value === 'out') filter.availabilityStatus = 'OUT_OF_STOCK';
+  if ($('show').value === 'low') filter.stockLevel = 'LOW';
   return { filter, cursor, limit: 50 };
 }
 
@@ -133,11 +134,7 @@ async function loadPage(cursor) {
   const answer = await call('POST', 'inventory-items/query', filterBody(cursor));
   if (!answer.ok) { say($('stock-message'), problem(answer), true); return; }
   state.cursor = answer.json.nextCursor;
-  let rows = answer.json.items;
-  if ($('show').value === 'low') {
-    const level = Number($('low-level').value || 0);
-    rows = rows.filter((r) => r.trackQuantity && r.available <= level);
-  }
+  const rows = answer.json.items;
   state.rows = rows;
   $('next-page').disabled = !state.cursor;
   say($('stock-message'), rows.length ? `${rows.length} item(s) on this page` : 'No items match.');
@@ -275,6 +272,7 @@ function showRecord() {
   const r = state.record;
   $('record-title').textContent = r.catalogReference.catalogItemId + (r.catalogReference.variantKey ? ` (${r.catalogReference.variantKey})` : '');
   const facts = [['On hand', r.quantity], ['Held', r.allocated], ['Available', r.available], ['Status', r.availabilityStatus],
+    ['Low-stock threshold', r.lowStockThreshold ?? 'none'], ['Stock level', r.stockLevel],
     ['Location', r.locationId], ['Revision', r.revision], ['Updated', new Date(r.updatedDate).toLocaleString()]];
   $('record-facts').replaceChildren(...facts.flatMap(([k, v]) => {
     const dt = document.createElement('dt'); dt.textContent = k;
@@ -282,6 +280,7 @@ function showRecord() {
     return [dt, dd];
   }));
   $('set-quantity').value = r.quantity;
+  $('set-threshold').value = r.lowStockThreshold ?? '';
 }
 
 function showLedger(entries) {
@@ -312,7 +311,9 @@ $('back').addEventListener('click', () => { showStock(); loadPage(null); });
 $('set-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const r = state.record;
-  const answer = await call('PATCH', `inventory-items/${r.id}`, { revision: r.revision, quantity: Number($('set-quantity').value) });
+  const threshold = $('set-threshold').value.trim();
+  const answer = await call('PATCH', `inventory-items/${r.id}`,
+    { revision: r.revision, quantity: Number($('set-quantity').value), lowStockThreshold: threshold === '' ? null : Number(threshold) });
   if (answer.status === 409 && answer.json?.code === 'REVISION_MISMATCH') {
     say($('record-message'),
       `Not saved: this item changed since you opened it (you saw revision ${r.revision}, it is now at ${answer.json.currentRevision}). Reload it to see the current quantity, then try again.`, true);
