@@ -17,7 +17,7 @@ public static class CsvTransferEndpoints
     public static readonly string[] Columns =
     [
         "appId", "catalogItemId", "variantKey", "locationId", "trackQuantity", "quantity", "inStock",
-        "preorderEnabled", "preorderLimit", "preorderMessage", "allocated", "available",
+        "preorderEnabled", "preorderLimit", "preorderMessage", "allocated", "available", "lowStockThreshold",
     ];
 
     public static void MapCsvTransferEndpoints(this MerchantRoutes routes)
@@ -124,6 +124,7 @@ public static class CsvTransferEndpoints
         record.Preorder.Message,
         record.Allocated.ToString(CultureInfo.InvariantCulture),
         record.State.Available.ToString(CultureInfo.InvariantCulture),
+        record.LowStockThreshold?.ToString(CultureInfo.InvariantCulture),
     ];
 
     private static InventoryItemInput ToInput(List<string> fields, Dictionary<string, int> header, ValidationErrors errors)
@@ -174,7 +175,8 @@ public static class CsvTransferEndpoints
             Text("locationId"),
             trackQuantity ? quantity ?? 0 : null,
             trackQuantity ? null : inStock ?? false,
-            new PreorderInput(preorderEnabled ?? false, preorderLimit, Text("preorderMessage")));
+            new PreorderInput(preorderEnabled ?? false, preorderLimit, Text("preorderMessage")),
+            Number("lowStockThreshold"));
     }
 
     private static string Bool(bool value) => value ? "true" : "false";

@@ -13,12 +13,6 @@ namespace InventoryPlugin.Tests.Events;
 [TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
 public sealed class StockEventTests(StoreKind store) : MerchantFixture(store)
 {
-    private static JsonObject WithThreshold(JsonObject item, long? threshold)
-    {
-        item["lowStockThreshold"] = threshold;
-        return item;
-    }
-
     private async Task<int> DecrementAsync(string item, int quantity, bool restrict = true, string? requestId = "new")
     {
         var answer = await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item(item, quantity)], restrict, requestId));
@@ -31,7 +25,7 @@ public sealed class StockEventTests(StoreKind store) : MerchantFixture(store)
     [Test]
     public async Task Crossing_the_threshold_raises_one_event_per_edge_not_one_per_change()
     {
-        var created = await Client.CreateAsync(WithThreshold(Counted("shirt", 10), 3));
+        var created = await Client.CreateAsync(Counted("shirt", 10).With("lowStockThreshold", 3));
         var shirt = created.Id;
 
         var statuses = new List<int>
@@ -111,7 +105,7 @@ public sealed class StockEventTests(StoreKind store) : MerchantFixture(store)
     [Test]
     public async Task A_bad_threshold_is_refused_and_changes_nothing()
     {
-        var bad = await Client.CallAsync(HttpMethod.Post, "inventory-items", WithThreshold(Counted("cap", 5), -1));
+        var bad = await Client.CallAsync(HttpMethod.Post, "inventory-items", Counted("cap", 5).With("lowStockThreshold", -1));
         var mug = (await Client.CreateAsync(Counted("mug", 5))).Id;
         var revision = (await Client.GetItemAsync(mug))["revision"]!.GetValue<long>();
         var badPatch = await Client.CallAsync(HttpMethod.Patch, $"inventory-items/{mug}", new JsonObject { ["revision"] = revision, ["lowStockThreshold"] = "ten" });
@@ -128,7 +122,7 @@ public sealed class StockEventTests(StoreKind store) : MerchantFixture(store)
     [Test]
     public async Task Holds_move_the_level_and_their_release_or_expiry_brings_it_back()
     {
-        var hat = (await Client.CreateAsync(WithThreshold(Counted("hat", 4), 2))).Id;
+        var hat = (await Client.CreateAsync(Counted("hat", 4).With("lowStockThreshold", 2))).Id;
         var hold = new JsonObject { ["items"] = new JsonArray(new JsonObject { ["catalogReference"] = Reference("hat"), ["quantity"] = 4 }) };
         var held = await Client.CallAsync(HttpMethod.Post, "allocations", hold);
         var released = await Client.CallAsync(HttpMethod.Delete, $"allocations/{held.Id}");
@@ -166,7 +160,7 @@ public sealed class StockEventTests(StoreKind store) : MerchantFixture(store)
     [Test]
     public async Task Concurrent_decrements_cross_each_line_exactly_once()
     {
-        await Client.CreateAsync(WithThreshold(Counted("sock", 50), 10));
+        await Client.CreateAsync(Counted("sock", 50).With("lowStockThreshold", 10));
         var statuses = await Task.WhenAll(Enumerable.Range(0, 80).Select(_ => DecrementAsync("sock", 1)));
 
         var (events, _) = await Client.EventsAsync();
@@ -218,8 +212,8 @@ public sealed class StockEventTests(StoreKind store) : MerchantFixture(store)
     [Test]
     public async Task The_query_filters_by_stock_level()
     {
-        await Client.CreateAsync(WithThreshold(Counted("low", 2), 5));
-        await Client.CreateAsync(WithThreshold(Counted("ok", 20), 5));
+        await Client.CreateAsync(Counted("low", 2).With("lowStockThreshold", 5));
+        await Client.CreateAsync(Counted("ok", 20).With("lowStockThreshold", 5));
         await Client.CreateAsync(Counted("out", 0));
 
         var low = await Client.QueryAllAsync(new JsonObject { ["stockLevel"] = "LOW" });

@@ -308,12 +308,3 @@ public sealed class WebhookTests(StoreKind store)
         return CryptographicOperations.FixedTimeEquals(expected, Convert.FromHexString(v1));
     }
 }
-
-internal static class JsonObjectExtensions
-{
-    public static JsonObject With(this JsonObject item, string name, JsonNode? value)
-    {
-        item[name] = value;
-        return item;
-    }
-}

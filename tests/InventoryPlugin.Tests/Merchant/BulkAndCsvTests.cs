@@ -134,7 +134,9 @@ public sealed class BulkAndCsvTests(StoreKind store) : MerchantFixture(store)
     [Test]
     public async Task Export_is_csv_with_the_header_and_one_line_per_record()
     {
-        await Client.CreateAsync(Counted("shirt", 5, locationId: Warehouse));
+        var shirt = Counted("shirt", 5, locationId: Warehouse);
+        shirt["lowStockThreshold"] = 2;
+        await Client.CreateAsync(shirt);
         await Client.CreateAsync(Counted("book", -2, preorder: Preorder(5, "Ships \"soon\", maybe\nin May")));
         await Client.CreateAsync(Flagged("poster", true));
 
@@ -145,10 +147,10 @@ public sealed class BulkAndCsvTests(StoreKind store) : MerchantFixture(store)
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/csv"));
-            Assert.That(csv, Does.StartWith(Header + ",allocated,available\n"), "allocated and available are exported for reading; import ignores them");
-            Assert.That(csv, Does.Contain($"{Envelopes.StoresAppId},shirt,,{Warehouse},true,5,false,false,,,0,5\n"), "inStock is the stored flag, which quantity tracking ignores");
-            Assert.That(csv, Does.Contain($"{Envelopes.StoresAppId},book,,00000000-0000-0000-0000-000000000000,true,-2,false,true,5,\"Ships \"\"soon\"\", maybe\nin May\",0,-2\n"));
-            Assert.That(csv, Does.Contain($"{Envelopes.StoresAppId},poster,,00000000-0000-0000-0000-000000000000,false,0,true,false,,,0,0\n"));
+            Assert.That(csv, Does.StartWith(Header + ",allocated,available,lowStockThreshold\n"), "allocated and available are exported for reading; import ignores them");
+            Assert.That(csv, Does.Contain($"{Envelopes.StoresAppId},shirt,,{Warehouse},true,5,false,false,,,0,5,2\n"), "inStock is the stored flag, which quantity tracking ignores");
+            Assert.That(csv, Does.Contain($"{Envelopes.StoresAppId},book,,00000000-0000-0000-0000-000000000000,true,-2,false,true,5,\"Ships \"\"soon\"\", maybe\nin May\",0,-2,\n"));
+            Assert.That(csv, Does.Contain($"{Envelopes.StoresAppId},poster,,00000000-0000-0000-0000-000000000000,false,0,true,false,,,0,0,\n"));
         });
     }
 
@@ -158,7 +160,7 @@ public sealed class BulkAndCsvTests(StoreKind store) : MerchantFixture(store)
         await BulkAsync(null,
             Counted("shirt", 5, options: new JsonObject { ["options"] = new JsonObject { ["Size"] = "M", ["Color"] = "Red, dark" } }),
             Counted("shirt", 3, options: new JsonObject { ["variantId"] = "5f0b6a4e-6c1d-4b8e-9a0f-2a4c6e8b0d13" }),
-            Counted("shirt", 0, locationId: Warehouse),
+            Counted("shirt", 0, locationId: Warehouse).With("lowStockThreshold", 3),
             Counted("book", 1, preorder: Preorder(4, "Ships \"soon\", maybe\nin May")),
             Counted("album", 0, preorder: Preorder(null, "  padded  ")),
             Flagged("poster", true),

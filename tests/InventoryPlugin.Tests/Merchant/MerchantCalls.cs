@@ -130,6 +130,13 @@ public static class MerchantCalls
         ["preorder"] = preorder,
     };
 
+    /// <summary>The same object with one more member: for a field the builders here do not take.</summary>
+    public static JsonObject With(this JsonObject item, string name, JsonNode? value)
+    {
+        item[name] = value;
+        return item;
+    }
+
     /// <summary>An in-stock-tracked record.</summary>
     public static JsonObject Flagged(string catalogItemId, bool inStock, string? locationId = null, string appId = Envelopes.StoresAppId) => new()
     {
