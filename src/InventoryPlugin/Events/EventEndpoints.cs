@@ -79,7 +79,7 @@ public static class EventEndpoints
             return MerchantProblems.Validation(errors);
         }
 
-        var page = await events.EventsPageAsync(tenant.InstanceId, new StockEventFilter(eventType, CanonicalId(itemId)), afterSeq, pageSize, cancellationToken)
+        var page = await events.EventsPageAsync(tenant.InstanceId, new StockEventFilter(eventType, Ids.Canonical(itemId)), afterSeq, pageSize, cancellationToken)
             .ConfigureAwait(false);
         // Always a cursor: a puller keeps the last one and asks again later for what came since.
         var next = page.Count > 0 ? page[^1].Seq : afterSeq;
@@ -145,7 +145,7 @@ public static class EventEndpoints
             .Select(WebhookView.From).ToList()));
 
     private static async Task<IResult> GetAsync(string id, Tenant tenant, IStockEventStore events, CancellationToken cancellationToken) =>
-        (await events.SubscriptionsAsync(tenant.InstanceId, CanonicalId(id), cancellationToken).ConfigureAwait(false)) is [var subscription]
+        (await events.SubscriptionsAsync(tenant.InstanceId, Ids.Canonical(id), cancellationToken).ConfigureAwait(false)) is [var subscription]
             ? TypedResults.Ok(WebhookView.From(subscription))
             : MerchantProblems.NotFound("The webhook");
 
@@ -166,7 +166,7 @@ public static class EventEndpoints
             return MerchantProblems.Validation(errors);
         }
 
-        var subscriptionId = CanonicalId(id)!;
+        var subscriptionId = Ids.Canonical(id);
         if ((await events.SubscriptionsAsync(tenant.InstanceId, subscriptionId, cancellationToken).ConfigureAwait(false)).Count == 0)
         {
             return MerchantProblems.NotFound("The webhook");
@@ -180,7 +180,7 @@ public static class EventEndpoints
     }
 
     private static async Task<IResult> UnsubscribeAsync(string id, Tenant tenant, IStockEventStore events, CancellationToken cancellationToken) =>
-        await events.UnsubscribeAsync(tenant.InstanceId, CanonicalId(id)!, cancellationToken).ConfigureAwait(false)
+        await events.UnsubscribeAsync(tenant.InstanceId, Ids.Canonical(id), cancellationToken).ConfigureAwait(false)
             ? TypedResults.NoContent()
             : MerchantProblems.NotFound("The webhook");
 
@@ -208,6 +208,4 @@ public static class EventEndpoints
 
     private static string Encode(long seq) => Cursor.Encode(seq.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>Ids are GUIDs; any other spelling simply finds nothing.</summary>
-    private static string? CanonicalId(string? id) => id is not null && Guid.TryParse(id, out var guid) ? guid.ToString("D") : id;
 }

@@ -90,15 +90,15 @@ public static class AllocationEndpoints
     }
 
     private static async Task<IResult> GetAsync(string id, Tenant tenant, IStockReader reader, TimeProvider clock, CancellationToken cancellationToken) =>
-        await reader.GetAllocationAsync(tenant.InstanceId, CanonicalId(id), cancellationToken).ConfigureAwait(false) is { } allocation
+        await reader.GetAllocationAsync(tenant.InstanceId, Ids.Canonical(id), cancellationToken).ConfigureAwait(false) is { } allocation
             ? TypedResults.Ok(AllocationView.From(allocation, clock.GetUtcNow().ToUnixTimeMilliseconds()))
             : MerchantProblems.NotFound("The allocation");
 
     private static async Task<IResult> CommitAsync(string id, Tenant tenant, IStockStore store, TimeProvider clock, CancellationToken cancellationToken) =>
-        ToResult(await store.CommitAllocationAsync(tenant.InstanceId, CanonicalId(id), tenant.Actor, cancellationToken).ConfigureAwait(false), clock);
+        ToResult(await store.CommitAllocationAsync(tenant.InstanceId, Ids.Canonical(id), tenant.Actor, cancellationToken).ConfigureAwait(false), clock);
 
     private static async Task<IResult> ReleaseAsync(string id, Tenant tenant, IStockStore store, TimeProvider clock, CancellationToken cancellationToken) =>
-        ToResult(await store.ReleaseAllocationAsync(tenant.InstanceId, CanonicalId(id), tenant.Actor, cancellationToken).ConfigureAwait(false), clock);
+        ToResult(await store.ReleaseAllocationAsync(tenant.InstanceId, Ids.Canonical(id), tenant.Actor, cancellationToken).ConfigureAwait(false), clock);
 
     /// <summary>The single mapping of allocation outcomes to the wire.</summary>
     private static IResult ToResult(AllocationOutcome outcome, TimeProvider clock)
@@ -132,5 +132,4 @@ public static class AllocationEndpoints
         };
     }
 
-    private static string CanonicalId(string id) => Guid.TryParse(id, out var guid) ? guid.ToString("D") : id;
 }

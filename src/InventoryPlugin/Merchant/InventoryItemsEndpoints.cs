@@ -36,7 +36,7 @@ public static class InventoryItemsEndpoints
     }
 
     private static async Task<IResult> GetAsync(string id, Tenant tenant, IStockReader reader, CancellationToken cancellationToken) =>
-        await reader.GetAsync(tenant.InstanceId, CanonicalId(id), cancellationToken).ConfigureAwait(false) is { } record
+        await reader.GetAsync(tenant.InstanceId, Ids.Canonical(id), cancellationToken).ConfigureAwait(false) is { } record
             ? TypedResults.Ok(InventoryItemView.From(record))
             : MerchantProblems.NotFound("The inventory item");
 
@@ -63,11 +63,11 @@ public static class InventoryItemsEndpoints
         }
 
         var change = new StockSettingsChange(body.TrackQuantity, body.Quantity, body.InStock, preorder, threshold);
-        return MerchantProblems.ToResult(await store.ChangeAsync(tenant.InstanceId, CanonicalId(id), body.Revision!.Value, change, tenant.Actor, cancellationToken).ConfigureAwait(false));
+        return MerchantProblems.ToResult(await store.ChangeAsync(tenant.InstanceId, Ids.Canonical(id), body.Revision!.Value, change, tenant.Actor, cancellationToken).ConfigureAwait(false));
     }
 
     private static async Task<IResult> DeleteAsync(string id, Tenant tenant, IStockStore store, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(tenant.InstanceId, CanonicalId(id), cancellationToken).ConfigureAwait(false)
+        await store.DeleteAsync(tenant.InstanceId, Ids.Canonical(id), cancellationToken).ConfigureAwait(false)
             ? TypedResults.NoContent()
             : MerchantProblems.NotFound("The inventory item");
 
@@ -93,7 +93,7 @@ public static class InventoryItemsEndpoints
             return MerchantProblems.Validation(errors);
         }
 
-        var outcome = await store.AdjustAsync(tenant.InstanceId, CanonicalId(id), body!.Delta!.Value, body.Reason, body.Restrict ?? false, tenant.Actor, cancellationToken)
+        var outcome = await store.AdjustAsync(tenant.InstanceId, Ids.Canonical(id), body!.Delta!.Value, body.Reason, body.Restrict ?? false, tenant.Actor, cancellationToken)
             .ConfigureAwait(false);
         return MerchantProblems.ToResult(outcome);
     }
@@ -127,7 +127,7 @@ public static class InventoryItemsEndpoints
         StockLevel? level = null;
         if (filter?.StockLevel is { } levelName)
         {
-            level = ParseLevel(levelName);
+            level = StockLevels.Parse(levelName);
             if (level is null)
             {
                 errors.Add("filter.stockLevel", "must be OK, LOW or OUT");
@@ -197,16 +197,6 @@ public static class InventoryItemsEndpoints
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Ids are GUIDs; any other spelling simply finds nothing.</summary>
-    private static string CanonicalId(string id) => Guid.TryParse(id, out var guid) ? guid.ToString("D") : id;
-
-    private static StockLevel? ParseLevel(string name) => name.ToUpperInvariant() switch
-    {
-        "OK" => StockLevel.Ok,
-        "LOW" => StockLevel.Low,
-        "OUT" => StockLevel.Out,
-        _ => null,
-    };
 
     private static AvailabilityStatus? ParseStatus(string name) => name.ToUpperInvariant() switch
     {

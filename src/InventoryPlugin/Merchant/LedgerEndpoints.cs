@@ -38,7 +38,7 @@ public static class LedgerEndpoints
             return MerchantProblems.Validation(errors);
         }
 
-        var filter = new LedgerFilter(Canonical(itemId), Canonical(orderId), requestId, from?.ToUnixTimeMilliseconds(), to?.ToUnixTimeMilliseconds());
+        var filter = new LedgerFilter(Ids.Canonical(itemId), Ids.Canonical(orderId), requestId, from?.ToUnixTimeMilliseconds(), to?.ToUnixTimeMilliseconds());
         var entries = await reader.LedgerPageAsync(tenant.InstanceId, filter, afterSeq, pageSize, cancellationToken).ConfigureAwait(false);
         var next = entries.Count == pageSize ? Cursor.Encode(entries[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null;
         return TypedResults.Ok(new LedgerPage(entries.Select(View).ToList(), next));
@@ -55,7 +55,7 @@ public static class LedgerEndpoints
 
     private static async Task<IResult> OrderAsync(string orderId, Tenant tenant, IStockReader reader, CancellationToken cancellationToken)
     {
-        var entries = await reader.LedgerPageAsync(tenant.InstanceId, new LedgerFilter(OrderId: Canonical(orderId)), 0, MaxEntriesPerOrder, cancellationToken).ConfigureAwait(false);
+        var entries = await reader.LedgerPageAsync(tenant.InstanceId, new LedgerFilter(OrderId: Ids.Canonical(orderId)), 0, MaxEntriesPerOrder, cancellationToken).ConfigureAwait(false);
         if (entries.Count == 0)
         {
             return MerchantProblems.NotFound("The order");
@@ -69,5 +69,4 @@ public static class LedgerEndpoints
         entry.Seq, entry.RecordId, entry.Delta, entry.QuantityAfter, LedgerEntry.OperationName(entry.Operation), entry.Reason, entry.OrderId, entry.RequestId,
         entry.ActorType, entry.ActorId, entry.RestrictFlag, DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedAt));
 
-    private static string? Canonical(string? id) => Guid.TryParse(id, out var guid) ? guid.ToString("D") : id;
 }

@@ -85,12 +85,13 @@ public static class StockLevels
         _ => throw new ArgumentOutOfRangeException(nameof(level), level, null),
     };
 
-    public static StockLevel Parse(string stored) => stored switch
+    /// <summary>A level by its name (any case); null for anything else.</summary>
+    public static StockLevel? Parse(string? name) => name?.ToUpperInvariant() switch
     {
         "OK" => StockLevel.Ok,
         "LOW" => StockLevel.Low,
         "OUT" => StockLevel.Out,
-        _ => throw new InvalidOperationException($"Unknown stock level '{stored}'."),
+        _ => null,
     };
 
     /// <summary>The event type as stored and sent: <c>LOW_STOCK</c>, <c>OUT_OF_STOCK</c> or <c>BACK_IN_STOCK</c>.</summary>

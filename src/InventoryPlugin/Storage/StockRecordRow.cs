@@ -87,7 +87,7 @@ internal sealed class StockRecordRow
         DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt),
         Allocated,
         LowStockThreshold,
-        StockLevels.Parse(StockLevel));
+        StockLevels.Parse(StockLevel) ?? throw new InvalidOperationException($"Unknown stock level '{StockLevel}'."));
 }
 
 /// <summary>The Dapper parameters both stores bind to their INSERT and UPDATE of a record, named alike.</summary>
