@@ -105,12 +105,21 @@ public sealed class StockEventStore(IStoreSessions sessions, TimeProvider clock)
             return rows.ToList();
         }, cancellationToken);
 
-    public Task<int> FanOutAsync(int maxEvents, CancellationToken cancellationToken) =>
+    private const string FanOutProgressSql =
+        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM stock_events), (SELECT MIN(fanned_out_seq) FROM webhook_subscriptions)";
+
+    public async Task<int> FanOutAsync(int maxEvents, CancellationToken cancellationToken)
+    {
+        // Looked at on a reader first: an idle dispatcher never takes the (SQLite) writer's time.
+        var (newest, behind) = await sessions.ReadAsync(
+            connection => connection.QuerySingleAsync<(long, long?)>(FanOutProgressSql), cancellationToken).ConfigureAwait(false);
+        return behind is { } from && newest > from ? await FanOutNowAsync(maxEvents, cancellationToken).ConfigureAwait(false) : 0;
+    }
+
+    private Task<int> FanOutNowAsync(int maxEvents, CancellationToken cancellationToken) =>
         sessions.WriteAsync(async (connection, transaction) =>
         {
-            var (newest, behind) = await connection.QuerySingleAsync<(long, long?)>(
-                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM stock_events), (SELECT MIN(fanned_out_seq) FROM webhook_subscriptions)",
-                transaction: transaction).ConfigureAwait(false);
+            var (newest, behind) = await connection.QuerySingleAsync<(long, long?)>(FanOutProgressSql, transaction: transaction).ConfigureAwait(false);
             if (behind is not { } from || newest <= from)
             {
                 return 0;
