@@ -20,6 +20,12 @@ internal static class PostgresStockEvents
 
     private static readonly string RecordsByIds = $"SELECT {StockRecordRow.Columns} FROM stock_records WHERE id = ANY(@ids)";
 
+    /// <summary>
+    /// Starts watching a new transaction. Npgsql reuses a connection's transaction object, so what a
+    /// rolled-back transaction saw must not carry over to the next one on that connection.
+    /// </summary>
+    public static void Begin(NpgsqlTransaction transaction) => Watches.AddOrUpdate(transaction, new StockLevelWatch());
+
     public static void Saw(NpgsqlTransaction transaction, LedgerEntry entry) => Watches.GetOrCreateValue(transaction).Saw(entry);
 
     /// <summary>

@@ -93,6 +93,7 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        PostgresStockEvents.Begin(transaction);
 
         var (claimed, settings) = await ClaimAndReadSettingsAsync(connection, transaction, change, now, cancellationToken).ConfigureAwait(false);
         if (!claimed)

@@ -146,6 +146,7 @@ public sealed partial class PostgresStockStore
         database.RunAsync(async connection =>
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            PostgresStockEvents.Begin(transaction);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var result = await work(connection, transaction, now).ConfigureAwait(false);
             await PostgresStockEvents.SettleAsync(connection, transaction, now).ConfigureAwait(false);
