@@ -10,6 +10,7 @@ namespace InventoryPlugin.Storage;
 public sealed class StockLevelWatch
 {
     private readonly Dictionary<string, Touch> _records = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StockRecordState> _known = new(StringComparer.Ordinal);
 
     /// <summary>A record's summed changes in the transaction, and its last entry (the event's cause).</summary>
     public sealed record Touch(string InstanceId, long QuantityDelta, long AllocatedDelta, StockOperation Operation, string? RequestId);
@@ -21,5 +22,20 @@ public sealed class StockLevelWatch
             ? new Touch(entry.InstanceId, earlier.QuantityDelta + entry.Delta, earlier.AllocatedDelta + entry.AllocatedDelta, entry.Operation, entry.RequestId ?? earlier.RequestId)
             : new Touch(entry.InstanceId, entry.Delta, entry.AllocatedDelta, entry.Operation, entry.RequestId);
 
-    public void Clear() => _records.Clear();
+    /// <summary>
+    /// The state a record is known to have once the transaction's changes are in, taken from the rows the
+    /// change itself read and judged. Settling judges such a record without reading it again, and reads it
+    /// only when it crosses a level (rare): on the platform path that saves a read per record.
+    /// </summary>
+    public void Know(StockRecordState after) => _known[after.Id] = after;
+
+    /// <summary>True when the record's known state after the transaction is at the level it last announced.</summary>
+    public bool KnownToStay(string recordId) =>
+        _known.TryGetValue(recordId, out var after) && StockLevels.Of(after) == after.AnnouncedLevel;
+
+    public void Clear()
+    {
+        _records.Clear();
+        _known.Clear();
+    }
 }

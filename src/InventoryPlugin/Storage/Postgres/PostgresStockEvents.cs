@@ -28,6 +28,9 @@ internal static class PostgresStockEvents
 
     public static void Saw(NpgsqlTransaction transaction, LedgerEntry entry) => Watches.GetOrCreateValue(transaction).Saw(entry);
 
+    /// <summary>See <see cref="StockLevelWatch.Know"/>: the rows the change judged, under its locks.</summary>
+    public static void Know(NpgsqlTransaction transaction, StockRecordState after) => Watches.GetOrCreateValue(transaction).Know(after);
+
     /// <summary>
     /// Judges every record the transaction changed against the level it last announced; remembers a new
     /// level and writes its event to the outbox. Call it last, just before the commit.
@@ -40,7 +43,13 @@ internal static class PostgresStockEvents
         }
 
         Watches.Remove(transaction);
-        var after = await connection.QueryAsync<StockRecordRow>(RecordsByIds, new { ids = watch.Records.Keys.ToArray(), now }, transaction).ConfigureAwait(false);
+        var unknown = watch.Records.Keys.Where(id => !watch.KnownToStay(id)).ToArray();
+        if (unknown.Length == 0)
+        {
+            return;
+        }
+
+        var after = await connection.QueryAsync<StockRecordRow>(RecordsByIds, new { ids = unknown, now }, transaction).ConfigureAwait(false);
         var crossings = after
             .Select(row => (Row: row, Crossed: StockEventRows.Judge(row.ToRecord(), watch.Records[row.Id], now)))
             .Where(c => c.Crossed is not null)

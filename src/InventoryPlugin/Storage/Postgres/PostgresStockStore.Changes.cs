@@ -42,7 +42,7 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     /// </summary>
     private static readonly string ReadLockedSql = $"""
         SELECT k.ord, r.id, r.track_quantity, r.quantity, r.in_stock, r.preorder_enabled, r.preorder_limit, r.revision,
-               {StockRecordRow.AllocatedSql("r.id", "$6")}
+               {StockRecordRow.AllocatedSql("r.id", "$6")}, r.low_stock_threshold, r.stock_level
         {DemandJoin}
         """;
 
@@ -147,6 +147,7 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
         foreach (var update in updates)
         {
             PostgresStockEvents.Saw(transaction, LedgerEntry.ForPlatformChange(change, update.Record.Id, update.Delta, 0, now));
+            PostgresStockEvents.Know(transaction, update.Record with { Quantity = update.Record.Quantity + update.Delta });
         }
 
         if (decision is ChangeDecision.Apply && held.Count > 0)
@@ -248,7 +249,9 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
                 reader.GetBoolean(5),
                 reader.IsDBNull(6) ? null : reader.GetInt64(6),
                 reader.GetInt64(7),
-                reader.GetInt64(8));
+                reader.GetInt64(8),
+                reader.IsDBNull(9) ? null : reader.GetInt64(9),
+                StockLevels.Parse(reader.GetString(10)) ?? StockLevel.Ok);
         }
 
         if (readsHolds && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))

@@ -13,6 +13,11 @@ internal static class SqliteStockEvents
     {
         foreach (var (recordId, touch) in context.Watch.Records)
         {
+            if (context.Watch.KnownToStay(recordId))
+            {
+                continue;
+            }
+
             var command = context.Prepared(StockEventRows.RecordById, ("@id", recordId), ("@now", context.NowMs));
             StockRecordRow? row;
             using (var reader = command.ExecuteReader())

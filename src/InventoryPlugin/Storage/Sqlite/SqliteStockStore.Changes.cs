@@ -52,6 +52,11 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
                         _ => CreateAutomatically(context, step.Demand.Key, step.Delta),
                     };
                     LedgerEntry.ForPlatformChange(change, recordId, step.Delta, quantityAfter, context.NowMs).Append(context);
+                    if (step is RecordStep.Update judged)
+                    {
+                        // After this request: the judged row (its order's holds already taken out) with the new quantity.
+                        context.Watch.Know(judged.Record with { Quantity = quantityAfter });
+                    }
                 }
 
                 // The order's holds are used up by its decrement.

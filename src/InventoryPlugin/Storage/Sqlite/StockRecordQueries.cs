@@ -17,7 +17,8 @@ public static class StockRecordQueries
     {
         var command = context.Prepared(
             $"""
-            SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision, {StockRecordRow.AllocatedSql("stock_records.id")}
+            SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision, {StockRecordRow.AllocatedSql("stock_records.id")},
+                   low_stock_threshold, stock_level
             FROM stock_records WHERE {StockRecordRow.KeyCondition}
             """,
             ("@InstanceId", key.InstanceId), ("@AppId", key.AppId), ("@CatalogItemId", key.CatalogItemId),
@@ -32,7 +33,9 @@ public static class StockRecordQueries
                 row.GetInt64(4) != 0,
                 row.IsDBNull(5) ? null : row.GetInt64(5),
                 row.GetInt64(6),
-                row.GetInt64(7))
+                row.GetInt64(7),
+                row.IsDBNull(8) ? null : row.GetInt64(8),
+                StockLevels.Parse(row.GetString(9)) ?? StockLevel.Ok)
             : null;
     }
 
