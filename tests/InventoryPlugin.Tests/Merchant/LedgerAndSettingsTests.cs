@@ -40,6 +40,37 @@ public sealed class LedgerAndSettingsTests(StoreKind store) : MerchantFixture(st
     }
 
     [Test]
+    public async Task A_request_is_found_in_the_ledger_before_and_after_its_stored_answer_is_pruned()
+    {
+        await Client.CreateAsync(Counted("shirt", 10));
+        await Client.CreateAsync(Counted("mug", 10));
+        var applied = Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 2), Envelopes.Item("mug", 1)]);
+        var refused = Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 50)]);
+        await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("mug", 1)]));
+        await Plugin.DecrementAsync(applied);
+        Assert.That((await Plugin.DecrementAsync(refused)).Status, Is.EqualTo(428));
+        await Plugin.DecrementAsync(Envelopes.Decrement(Tenant, [Envelopes.Item("shirt", 1)]));
+
+        async Task<(IEnumerable<(string, long)> Applied, int Refused)> LookUp() =>
+            ((await Client.LedgerAsync($"requestId={RequestId(applied)}")).Select(e => (Text(e, "operation") + " " + Text(e, "requestId"), Number(e, "delta"))).ToList(),
+             (await Client.LedgerAsync($"requestId={RequestId(refused)}")).Count);
+
+        var before = await LookUp();
+        var pruned = await Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<InventoryPlugin.Storage.IStockStore>(Plugin.Services).PruneIdempotencyAsync(long.MaxValue, CancellationToken.None);
+        var after = await LookUp();
+
+        var expected = new[] { ($"DECREMENT {RequestId(applied)}", -2L), ($"DECREMENT {RequestId(applied)}", -1L) };
+        Assert.Multiple(() =>
+        {
+            Assert.That(pruned, Is.EqualTo(4), "every stored answer is gone");
+            Assert.That(before.Applied, Is.EqualTo(expected));
+            Assert.That(after.Applied, Is.EqualTo(expected));
+            Assert.That((before.Refused, after.Refused), Is.EqualTo((0, 0)));
+        });
+    }
+
+    [Test]
     public async Task The_ledger_filters_by_time_range()
     {
         await Client.CreateAsync(Counted("shirt", 10));

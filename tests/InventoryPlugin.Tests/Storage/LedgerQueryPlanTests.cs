@@ -31,20 +31,21 @@ public sealed class LedgerQueryPlanTests
 
     private static IEnumerable<TestCaseData> Filters()
     {
-        yield return new TestCaseData(new LedgerFilter(), "ledger_by_tenant").SetName("no filter");
-        yield return new TestCaseData(new LedgerFilter(OrderId: "o"), "ledger_by_order").SetName("order");
-        yield return new TestCaseData(new LedgerFilter(RecordId: "r"), "ledger_by_record").SetName("record");
-        yield return new TestCaseData(new LedgerFilter(RequestId: "q"), "ledger_by_request").SetName("request");
-        yield return new TestCaseData(new LedgerFilter(RecordId: "r", OrderId: "o"), "ledger_by_order").SetName("record and order");
-        yield return new TestCaseData(new LedgerFilter(From: 1, To: 2), "ledger_by_tenant").SetName("time range");
+        yield return new TestCaseData(new LedgerFilter(), false, "ledger_by_tenant").SetName("no filter");
+        yield return new TestCaseData(new LedgerFilter(OrderId: "o"), false, "ledger_by_order").SetName("order");
+        yield return new TestCaseData(new LedgerFilter(RecordId: "r"), false, "ledger_by_record").SetName("record");
+        yield return new TestCaseData(new LedgerFilter(RequestId: "q"), true, "seq span").SetName("request, through its idempotency row");
+        yield return new TestCaseData(new LedgerFilter(RequestId: "q"), false, "ledger_by_tenant").SetName("request whose idempotency row was pruned");
+        yield return new TestCaseData(new LedgerFilter(RecordId: "r", OrderId: "o"), false, "ledger_by_order").SetName("record and order");
+        yield return new TestCaseData(new LedgerFilter(From: 1, To: 2), false, "ledger_by_tenant").SetName("time range");
     }
 
     [TestCaseSource(nameof(Filters))]
-    public void A_page_searches_the_index_of_its_filter_and_sorts_nothing(LedgerFilter filter, string index)
+    public void A_page_searches_the_index_of_its_filter_and_sorts_nothing(LedgerFilter filter, bool bySpan, string index)
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteLedgerQueries.PageSql(filter);
-        foreach (var name in new[] { "@instanceId", "@afterSeq", "@recordId", "@orderId", "@requestId", "@from", "@to", "@limit" })
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteLedgerQueries.PageSql(filter, bySpan);
+        foreach (var name in new[] { "@instanceId", "@afterSeq", "@recordId", "@orderId", "@requestId", "@from", "@to", "@limit", "@first", "@last" })
         {
             command.Parameters.AddWithValue(name, DBNull.Value);
         }
@@ -58,14 +59,17 @@ public sealed class LedgerQueryPlanTests
             }
         }
 
-        Assert.That(plan, Is.EqualTo(new[] { $"SEARCH ledger USING INDEX {index} ({Key(index)})" }), string.Join(" | ", plan));
+        // The span is a range of seqs within the tenant: bounded at both ends, whatever the ledger's size.
+        var expected = index == "seq span"
+            ? "SEARCH ledger USING INDEX ledger_by_tenant (instance_id=? AND seq>? AND seq<?)"
+            : $"SEARCH ledger USING INDEX {index} ({Key(index)})";
+        Assert.That(plan, Is.EqualTo(new[] { expected }), string.Join(" | ", plan));
     }
 
     private static string Key(string index) => index switch
     {
         "ledger_by_order" => "instance_id=? AND order_id=? AND seq>?",
         "ledger_by_record" => "instance_id=? AND record_id=? AND seq>?",
-        "ledger_by_request" => "instance_id=? AND request_id=? AND rowid>?",
         _ => "instance_id=? AND seq>?",
     };
 }

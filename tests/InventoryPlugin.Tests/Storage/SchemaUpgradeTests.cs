@@ -5,6 +5,7 @@ using Dapper;
 using InventoryPlugin.Storage.Postgres;
 using InventoryPlugin.Storage.Sqlite;
 using InventoryPlugin.Tests.Events;
+using InventoryPlugin.Tests.Merchant;
 using InventoryPlugin.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -25,6 +26,7 @@ public sealed class SchemaUpgradeTests(StoreKind store)
 
     private string _directory = null!;
     private Dictionary<string, string?> _storage = null!;
+    private readonly byte[] _merchantKey = RandomNumberGenerator.GetBytes(32);
 
     [SetUp]
     public async Task SetUp()
@@ -53,23 +55,13 @@ public sealed class SchemaUpgradeTests(StoreKind store)
             Assert.That(levels, Is.EqualTo(new[] { ("flag-off", "OUT"), ("held", "OUT"), ("plenty", "OK"), ("sold-out", "OUT") }));
         }
 
-        var platformKey = RSA.Create(2048);
-        var merchantKey = RandomNumberGenerator.GetBytes(32);
-        var environment = ServiceProcess.Environment(_directory, platformKey, merchantKey);
-        foreach (var (name, value) in Stores.AsEnvironment(_storage))
-        {
-            environment[name] = value;
-        }
-
-        var tokens = new PlatformTokens(platformKey, PluginInstance.AppId);
+        var (environment, tokens) = ServiceEnvironment();
         await using (var service = await ServiceProcess.StartAsync(_directory, environment))
         {
             // The sold-out record comes back and the plentiful one sells out: one event each, nothing for the others.
             var restock = await service.SendPlatformAsync("v1/increment", tokens.Sign(Envelopes.Increment(Tenant, [Envelopes.Item("sold-out", 1)])));
             var sell = await service.SendPlatformAsync("v1/decrement", tokens.Sign(Envelopes.Decrement(Tenant, [Envelopes.Item("plenty", 5)])));
-            using var client = new HttpClient { BaseAddress = new Uri(service.Address, "api/v1/") };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
-                "Bearer", new MerchantTokens(merchantKey, PluginInstance.MerchantIssuer, PluginInstance.MerchantAudience).Mint(Tenant, "inventory:read"));
+            using var client = MerchantClient(service);
             var (events, _) = await client.EventsAsync();
             Assert.Multiple(() =>
             {
@@ -81,6 +73,64 @@ public sealed class SchemaUpgradeTests(StoreKind store)
 
         var (exitCode, output) = await ServiceProcess.RunCommandAsync(_directory, environment, "verify-ledger");
         Assert.That(exitCode, Is.Zero, output);
+    }
+
+    [Test]
+    public async Task A_version_4_database_keeps_finding_its_platform_requests_in_the_ledger()
+    {
+        const string requestId = "2f0c9a7e-5b1d-4c3e-9f8a-7b6c5d4e3f21";
+        using (var connection = Stores.Open(_storage))
+        {
+            await MigrateToAsync(connection, 4);
+            WritePreviousVersionData(connection);
+
+            // A platform decrement as version 4 stored it: its ledger entry, an unrelated one after it, and its answer.
+            var plenty = "00000000-0000-7000-8000-000000000001";
+            connection.Execute("UPDATE stock_records SET quantity = 1 WHERE id = @plenty", new { plenty });
+            connection.Execute(
+                """
+                INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, order_id, request_id, actor_type, restrict_flag, created_at)
+                VALUES (@tenant, @plenty, -3, 2, 'DECREMENT', 'order-4', @requestId, 'ANONYMOUS_VISITOR', @yes, 3),
+                       (@tenant, @plenty, -1, 1, 'ADJUST', NULL, NULL, 'MERCHANT', NULL, 4)
+                """,
+                new { tenant = Tenant, plenty, requestId, yes = true });
+            connection.Execute(
+                "INSERT INTO idempotency (instance_id, request_id, request_digest, status_code, body, created_at) VALUES (@tenant, @requestId, @digest, 200, '{}', 3)",
+                new { tenant = Tenant, requestId, digest = SHA256.HashData("{}"u8) });
+            await MigrateToAsync(connection, int.MaxValue);
+        }
+
+        var (environment, _) = ServiceEnvironment();
+        await using (var service = await ServiceProcess.StartAsync(_directory, environment))
+        {
+            using var client = MerchantClient(service);
+            var found = await client.LedgerAsync($"requestId={requestId}");
+            Assert.That(found.Select(e => (e["operation"]!.GetValue<string>(), e["delta"]!.GetValue<long>(), e["orderId"]!.GetValue<string>())),
+                Is.EqualTo(new[] { ("DECREMENT", -3L, "order-4") }));
+        }
+
+        var (exitCode, output) = await ServiceProcess.RunCommandAsync(_directory, environment, "verify-ledger");
+        Assert.That(exitCode, Is.Zero, output);
+    }
+
+    private (Dictionary<string, string> Environment, PlatformTokens Tokens) ServiceEnvironment()
+    {
+        var platformKey = RSA.Create(2048);
+        var environment = ServiceProcess.Environment(_directory, platformKey, _merchantKey);
+        foreach (var (name, value) in Stores.AsEnvironment(_storage))
+        {
+            environment[name] = value;
+        }
+
+        return (environment, new PlatformTokens(platformKey, PluginInstance.AppId));
+    }
+
+    private HttpClient MerchantClient(ServiceProcess service)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(service.Address, "api/v1/") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Bearer", new MerchantTokens(_merchantKey, PluginInstance.MerchantIssuer, PluginInstance.MerchantAudience).Mint(Tenant, "inventory:read"));
+        return client;
     }
 
     /// <summary>

@@ -4,8 +4,8 @@ namespace InventoryPlugin.Storage.Sqlite;
 
 internal static class SqliteLedger
 {
-    /// <summary>Appends <paramref name="entry"/> in the writer's transaction, through a prepared command.</summary>
-    public static void Append(this LedgerEntry entry, WriteContext context)
+    /// <summary>Appends <paramref name="entry"/> in the writer's transaction, through a prepared command; returns its seq.</summary>
+    public static long Append(this LedgerEntry entry, WriteContext context)
     {
         var command = context.Prepared(
             """
@@ -13,13 +13,15 @@ internal static class SqliteLedger
                                 request_id, actor_type, actor_id, restrict_flag, created_at, allocated_delta, allocation_id)
             VALUES (@InstanceId, @RecordId, @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
                     @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt, @AllocatedDelta, @AllocationId)
+            RETURNING seq
             """,
             ("@InstanceId", entry.InstanceId), ("@RecordId", entry.RecordId), ("@Delta", entry.Delta), ("@QuantityAfter", entry.QuantityAfter),
             ("@Operation", LedgerEntry.OperationName(entry.Operation)), ("@Reason", entry.Reason), ("@OrderId", entry.OrderId),
             ("@RequestId", entry.RequestId), ("@ActorType", entry.ActorType), ("@ActorId", entry.ActorId),
             ("@RestrictFlag", entry.RestrictFlag), ("@CreatedAt", entry.CreatedAt), ("@AllocatedDelta", entry.AllocatedDelta),
             ("@AllocationId", entry.AllocationId));
-        command.ExecuteNonQuery();
+        var seq = (long)command.ExecuteScalar()!;
         context.Watch.Saw(entry);
+        return seq;
     }
 }

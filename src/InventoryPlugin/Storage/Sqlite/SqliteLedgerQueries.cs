@@ -7,32 +7,56 @@ namespace InventoryPlugin.Storage.Sqlite;
 /// <summary>Reads of the append-only ledger, always within one tenant.</summary>
 public static class SqliteLedgerQueries
 {
-    public static List<LedgerEntry> Page(SqliteConnection connection, string instanceId, LedgerFilter filter, long afterSeq, int limit) =>
-        connection.Query<LedgerEntry>(
-            PageSql(filter),
-            new { instanceId, afterSeq, recordId = filter.RecordId, orderId = filter.OrderId, requestId = filter.RequestId, from = filter.From, to = filter.To, limit })
+    public static List<LedgerEntry> Page(SqliteConnection connection, string instanceId, LedgerFilter filter, long afterSeq, int limit)
+    {
+        (long? First, long? Last)? span = null;
+        if (filter is { RequestId: not null, OrderId: null, RecordId: null })
+        {
+            span = connection.QuerySingleOrDefault<(long? First, long? Last)?>(
+                "SELECT ledger_first_seq, ledger_last_seq FROM idempotency WHERE instance_id = @instanceId AND request_id = @requestId",
+                new { instanceId, requestId = filter.RequestId });
+            if (span is { First: null })
+            {
+                // The request is known and wrote no entries (refused, or replayed from a refusal).
+                return [];
+            }
+        }
+
+        return connection.Query<LedgerEntry>(
+            PageSql(filter, bySpan: span is not null),
+            new
+            {
+                instanceId, afterSeq, recordId = filter.RecordId, orderId = filter.OrderId, requestId = filter.RequestId, from = filter.From, to = filter.To, limit,
+                first = span?.First, last = span?.Last,
+            })
             .ToList();
+    }
 
     /// <summary>
     /// The page query, driven by the index of the most selective filter given. SQLite cannot pick an
     /// index through <c>(@x IS NULL OR column = @x)</c>, so the driving condition is written plainly
     /// and its index named: without that, every page sorted the tenant's whole ledger.
     /// </summary>
-    internal static string PageSql(LedgerFilter filter)
+    /// <remarks>
+    /// A requestId alone is looked up through the request's idempotency row (<paramref name="bySpan"/>:
+    /// the seqs its entries lie between, a range of the primary key); once that row is pruned, the
+    /// tenant's ledger is walked instead (schema version 5 dropped the per-entry requestId index).
+    /// </remarks>
+    internal static string PageSql(LedgerFilter filter, bool bySpan = false)
     {
         var (index, key) = filter switch
         {
-            { OrderId: not null } => ("ledger_by_order", "AND order_id = @orderId"),
-            { RecordId: not null } => ("ledger_by_record", "AND record_id = @recordId"),
-            { RequestId: not null } => ("ledger_by_request", "AND request_id = @requestId"),
-            _ => ("ledger_by_tenant", ""),
+            { OrderId: not null } => ("INDEXED BY ledger_by_order", "AND order_id = @orderId"),
+            { RecordId: not null } => ("INDEXED BY ledger_by_record", "AND record_id = @recordId"),
+            { RequestId: not null } when bySpan => ("", "AND seq >= @first AND seq <= @last"),
+            _ => ("INDEXED BY ledger_by_tenant", ""),
         };
 
         return $"""
             SELECT seq AS Seq, instance_id AS InstanceId, record_id AS RecordId, delta AS Delta, quantity_after AS QuantityAfter,
                    operation AS Operation, reason AS Reason, order_id AS OrderId, request_id AS RequestId,
                    actor_type AS ActorType, actor_id AS ActorId, restrict_flag AS RestrictFlag, created_at AS CreatedAt
-            FROM ledger INDEXED BY {index}
+            FROM ledger {index}
             WHERE instance_id = @instanceId {key} AND seq > @afterSeq
               AND (@recordId IS NULL OR record_id = @recordId)
               AND (@orderId IS NULL OR order_id = @orderId)

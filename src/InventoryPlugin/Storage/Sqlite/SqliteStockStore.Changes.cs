@@ -41,6 +41,7 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
             demands.Select(d => StockRecordQueries.FindStateByKey(context, d.Key)).ToList(),
             held.GroupBy(h => h.RecordId).ToDictionary(g => g.Key, g => g.Sum(h => h.Quantity)));
         ChangeOutcome outcome;
+        (long First, long Last)? ledgerSpan = null;
         switch (StockChangePlan.Decide(change, demands, records, settings.UnknownItemPolicy))
         {
             case ChangeDecision.Apply apply:
@@ -51,7 +52,8 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
                         RecordStep.Update update => (update.Record.Id, UpdateGuarded(context, update)),
                         _ => CreateAutomatically(context, step.Demand.Key, step.Delta),
                     };
-                    LedgerEntry.ForPlatformChange(change, recordId, step.Delta, quantityAfter, context.NowMs).Append(context);
+                    var seq = LedgerEntry.ForPlatformChange(change, recordId, step.Delta, quantityAfter, context.NowMs).Append(context);
+                    ledgerSpan = (ledgerSpan?.First ?? seq, seq);
                     if (step is RecordStep.Update judged)
                     {
                         // After this request: the judged row (its order's holds already taken out) with the new quantity.
@@ -76,7 +78,7 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
 
         if (change.RequestId is not null)
         {
-            RememberAnswer(context, change, render(outcome));
+            RememberAnswer(context, change, render(outcome), ledgerSpan);
         }
 
         return outcome;
@@ -120,15 +122,20 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
             : new ChangeOutcome.RequestIdReused();
     }
 
-    private static void RememberAnswer(WriteContext context, StockChange change, StoredResponse response)
+    /// <summary>
+    /// Stores the answer for retries, and the span of ledger seqs the request wrote: the ledger's
+    /// requestId lookup reads it (<see cref="SqliteLedgerQueries"/>) instead of an index on every entry.
+    /// </summary>
+    private static void RememberAnswer(WriteContext context, StockChange change, StoredResponse response, (long First, long Last)? ledgerSpan)
     {
         var command = context.Prepared(
             """
-            INSERT INTO idempotency (instance_id, request_id, request_digest, status_code, body, created_at)
-            VALUES (@InstanceId, @RequestId, @RequestDigest, @StatusCode, @Body, @CreatedAt)
+            INSERT INTO idempotency (instance_id, request_id, request_digest, status_code, body, created_at, ledger_first_seq, ledger_last_seq)
+            VALUES (@InstanceId, @RequestId, @RequestDigest, @StatusCode, @Body, @CreatedAt, @LedgerFirstSeq, @LedgerLastSeq)
             """,
             ("@InstanceId", change.InstanceId), ("@RequestId", change.RequestId), ("@RequestDigest", change.RequestDigest),
-            ("@StatusCode", response.StatusCode), ("@Body", response.Body), ("@CreatedAt", context.NowMs));
+            ("@StatusCode", response.StatusCode), ("@Body", response.Body), ("@CreatedAt", context.NowMs),
+            ("@LedgerFirstSeq", ledgerSpan?.First), ("@LedgerLastSeq", ledgerSpan?.Last));
         command.ExecuteNonQuery();
     }
 
