@@ -20,6 +20,8 @@ public sealed class BenchOptions
           --quick               a smoke run: short windows, one run, small request pools
           --no-build            use the existing Release build of src/InventoryPlugin
           --ceiling-only        only the in-process ceiling (for profiling the store)
+          --allocations         only bytes allocated and µs per request of each piece of the platform path
+                                (token verification, envelope parse, the SQLite transaction), one request at a time
           --service-log-level L the service's Serilog minimum level (default Warning: no per-request
                                 lines; Information: one console line per request, as appsettings.json has it)
           --quiet-wait S        before every run, wait up to S seconds for the machine to be idle (other
@@ -59,6 +61,9 @@ public sealed class BenchOptions
 
     public bool CeilingOnly { get; private set; }
 
+    /// <summary>Only the per-request allocations and CPU of each piece of the platform path, one request at a time.</summary>
+    public bool AllocationsOnly { get; private set; }
+
     public string ServiceLogLevel { get; private set; } = "Warning";
 
     /// <summary>The SQLite rows (the original table).</summary>
@@ -94,6 +99,9 @@ public sealed class BenchOptions
                     break;
                 case "--ceiling-only":
                     options.CeilingOnly = true;
+                    break;
+                case "--allocations":
+                    options.AllocationsOnly = true;
                     break;
                 case "-h" or "--help":
                     error.WriteLine(Usage);

@@ -52,17 +52,7 @@ public static class Ceiling
             using var writer = new StoreWriter(connections, options, TimeProvider.System, NullLogger<StoreWriter>.Instance);
             await writer.StartAsync(CancellationToken.None).ConfigureAwait(false);
             var store = new SqliteStockStore(writer);
-            foreach (var chunk in scenario.Seed().Chunk(1000))
-            {
-                await store.UpsertAsync(
-                    chunk.Select(r => new NewStockRecord(
-                        new StockKey(instanceId, BenchIdentity.StoresAppId, r.CatalogItemId, VariantKeys.Product, TenantSettings.FixedDefaultLocationId),
-                        TrackQuantity: true,
-                        r.Quantity,
-                        InStock: false)).ToList(),
-                    Seeder,
-                    CancellationToken.None).ConfigureAwait(false);
-            }
+            await SeedAsync(store, scenario, instanceId).ConfigureAwait(false);
 
             var measurement = await LoadDriver.DriveAsync(
                 changes.Length,
@@ -136,7 +126,7 @@ public static class Ceiling
         }
     }
 
-    private static async Task SeedAsync(PostgresStockStore store, Scenario scenario, string instanceId)
+    internal static async Task SeedAsync(IStockStore store, Scenario scenario, string instanceId)
     {
         foreach (var chunk in scenario.Seed().Chunk(1000))
         {
@@ -151,7 +141,7 @@ public static class Ceiling
         }
     }
 
-    private sealed class BenchEnvironment(string contentRoot) : IHostEnvironment
+    internal sealed class BenchEnvironment(string contentRoot) : IHostEnvironment
     {
         public string EnvironmentName { get; set; } = "Production";
 

@@ -15,6 +15,22 @@ var duration = TimeSpan.FromSeconds(options.DurationSeconds);
 var ceilingWarmup = TimeSpan.FromSeconds(options.CeilingWarmupSeconds);
 var ceilingDuration = TimeSpan.FromSeconds(options.CeilingDurationSeconds);
 
+if (options.AllocationsOnly)
+{
+    using var allocationIdentity = new BenchIdentity();
+    Console.WriteLine("| Scenario | Piece | bytes allocated/request | µs/request |");
+    Console.WriteLine("|---|---|---:|---:|");
+    foreach (var scenario in options.Scenarios.Select(id => Scenario.Find(id)!))
+    {
+        foreach (var piece in await Allocations.MeasureAsync(scenario, allocationIdentity, scenario.Pool == PoolKind.FiftyItems ? 300 : 2000))
+        {
+            Console.WriteLine($"| ({scenario.Id}) | {piece.Name} | {piece.BytesPerRequest:N0} | {piece.MicrosecondsPerRequest:N1} |");
+        }
+    }
+
+    return 0;
+}
+
 if (options.Build && !options.CeilingOnly)
 {
     Progress("Building src/InventoryPlugin (Release)...");

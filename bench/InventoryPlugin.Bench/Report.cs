@@ -12,7 +12,9 @@ public sealed class Report(BenchOptions options, IReadOnlyList<RunRecord> runs, 
     public const int CeilingCallers = 64;
     private const double TargetSpreadRate = 10_000;
     private const double TargetSpreadP99Ms = 20;
-    private const double TargetHotRate = 5_000;
+    private const double TargetHotRate = 8_000;
+    private const double TargetFiftyItemRate = 600;
+    private const double TargetServiceToCeiling = 0.8;
     private const double TargetRssMb = 150;
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -82,6 +84,23 @@ public sealed class Report(BenchOptions options, IReadOnlyList<RunRecord> runs, 
         {
             var rate = Median(hot.Select(r => r.RequestsPerSecond));
             Line(md, $"- (b) ≥ {TargetHotRate:N0} req/s: {rate:N0} req/s → **{(rate >= TargetHotRate ? "met" : "not met")}**");
+        }
+
+        if (Find("c") is { } c && Rows(c, 64, ceiling: false) is { Count: > 0 } fifty)
+        {
+            var rate = Median(fifty.Select(r => r.RequestsPerSecond));
+            Line(md, $"- (c) ≥ {TargetFiftyItemRate:N0} req/s: {rate:N0} req/s → **{(rate >= TargetFiftyItemRate ? "met" : "not met")}**");
+        }
+
+        foreach (var scenario in Selected())
+        {
+            var service = Rows(scenario, 64, ceiling: false);
+            var ceiling = Rows(scenario, CeilingCallers, ceiling: true);
+            if (service.Count > 0 && ceiling.Count > 0)
+            {
+                var ratio = Median(service.Select(r => r.RequestsPerSecond)) / Median(ceiling.Select(r => r.RequestsPerSecond));
+                Line(md, $"- ({scenario.Id}) service/ceiling ≥ {TargetServiceToCeiling:0.0}: {ratio:0.00} → **{(ratio >= TargetServiceToCeiling ? "met" : "not met")}**");
+            }
         }
 
         var rss = runs.Where(r => !r.IsCeiling && r.Measurement.PeakRssMb is not null).Select(r => r.Measurement.PeakRssMb!.Value).DefaultIfEmpty(double.NaN).Max();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using InventoryPlugin.Stock;
@@ -28,6 +29,24 @@ public sealed record EnvelopeParseResult(StockChange? Change, IReadOnlyList<Fiel
 /// </summary>
 public static class EnvelopeParser
 {
+    /// <summary>
+    /// A field's path in the envelope, spelled out only when a violation names it: a 50-item request
+    /// would otherwise build hundreds of path strings that a valid request never shows.
+    /// </summary>
+    private readonly record struct FieldPath(string Text, int ItemIndex = -1)
+    {
+        public FieldPath(int itemIndex, string suffix)
+            : this(suffix, itemIndex)
+        {
+        }
+
+        public static implicit operator FieldPath(string text) => new(text);
+
+        public static implicit operator string(FieldPath path) => path.ToString();
+
+        public override string ToString() => ItemIndex < 0 ? Text : $"request.items[{ItemIndex}]{Text}";
+    }
+
     public const int MaxItems = 300;
     public const int MaxQuantity = 100_000;
     public const int MaxCatalogItemIdLength = 36;
@@ -161,7 +180,7 @@ public static class EnvelopeParser
         var index = 0;
         foreach (var item in items.EnumerateArray())
         {
-            if (ReadItem(item, $"request.items[{index}]", violations) is { } line)
+            if (ReadItem(item, index, violations) is { } line)
             {
                 lines.Add(line);
             }
@@ -170,11 +189,11 @@ public static class EnvelopeParser
         }
     }
 
-    private static StockLine? ReadItem(JsonElement item, string path, List<FieldViolation> violations)
+    private static StockLine? ReadItem(JsonElement item, int index, List<FieldViolation> violations)
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
-            violations.Add(new(path, "must be a JSON object"));
+            violations.Add(new(new FieldPath(index, ""), "must be a JSON object"));
             return null;
         }
 
@@ -182,11 +201,11 @@ public static class EnvelopeParser
         string? appId = null;
         string? catalogItemId = null;
         var variantKey = VariantKeys.Product;
-        var reference = RequiredObject(item, "catalogReference", $"{path}.catalogReference", violations);
+        var reference = RequiredObject(item, "catalogReference", new FieldPath(index, ".catalogReference"), violations);
         if (reference is { } cr)
         {
-            catalogItemId = RequiredString(cr, "catalogItemId", $"{path}.catalogReference.catalogItemId", MaxCatalogItemIdLength, violations);
-            appId = RequiredString(cr, "appId", $"{path}.catalogReference.appId", MaxTextLength, violations);
+            catalogItemId = RequiredString(cr, "catalogItemId", new FieldPath(index, ".catalogReference.catalogItemId"), MaxCatalogItemIdLength, violations);
+            appId = RequiredString(cr, "appId", new FieldPath(index, ".catalogReference.appId"), MaxTextLength, violations);
             if (cr.TryGetProperty("options", out var options) && !IsAbsent(options))
             {
                 if (options.ValueKind == JsonValueKind.Object)
@@ -195,21 +214,21 @@ public static class EnvelopeParser
                 }
                 else
                 {
-                    violations.Add(new($"{path}.catalogReference.options", "must be a JSON object or null"));
+                    violations.Add(new(new FieldPath(index, ".catalogReference.options"), "must be a JSON object or null"));
                 }
             }
         }
 
-        var locationId = OptionalGuid(item, "locationId", $"{path}.locationId", violations);
-        var quantity = RequiredQuantity(item, $"{path}.quantity", violations);
-        OptionalBool(item, "subscriptionItem", $"{path}.subscriptionItem", violations);
+        var locationId = OptionalGuid(item, "locationId", new FieldPath(index, ".locationId"), violations);
+        var quantity = RequiredQuantity(item, new FieldPath(index, ".quantity"), violations);
+        OptionalBool(item, "subscriptionItem", new FieldPath(index, ".subscriptionItem"), violations);
 
         return violations.Count == before
             ? new StockLine(appId!, catalogItemId!, variantKey, locationId, quantity, reference!.Value.GetRawText())
             : null;
     }
 
-    private static int RequiredQuantity(JsonElement item, string path, List<FieldViolation> violations)
+    private static int RequiredQuantity(JsonElement item, FieldPath path, List<FieldViolation> violations)
     {
         if (!item.TryGetProperty("quantity", out var value) || IsAbsent(value))
         {
@@ -266,9 +285,13 @@ public static class EnvelopeParser
         return new Actor(Clip(type), id is null ? null : Clip(id));
     }
 
-    private static byte[] Digest(JsonElement request) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(request.GetRawText()));
+    /// <summary>
+    /// The hash of the request's raw UTF-8, as sent: the same bytes as its raw text re-encoded (the payload was
+    /// checked to be valid UTF-8), so digests stored by earlier versions still match, without copying 10 KB twice.
+    /// </summary>
+    private static byte[] Digest(JsonElement request) => SHA256.HashData(JsonMarshal.GetRawUtf8Value(request));
 
-    private static JsonElement? RequiredObject(JsonElement parent, string name, string path, List<FieldViolation> violations)
+    private static JsonElement? RequiredObject(JsonElement parent, string name, FieldPath path, List<FieldViolation> violations)
     {
         if (!parent.TryGetProperty(name, out var value) || IsAbsent(value))
         {
@@ -285,7 +308,7 @@ public static class EnvelopeParser
         return value;
     }
 
-    private static string? RequiredString(JsonElement parent, string name, string path, int maxLength, List<FieldViolation> violations)
+    private static string? RequiredString(JsonElement parent, string name, FieldPath path, int maxLength, List<FieldViolation> violations)
     {
         if (!parent.TryGetProperty(name, out var value) || IsAbsent(value))
         {
@@ -310,7 +333,7 @@ public static class EnvelopeParser
     }
 
     /// <summary>A string, or null; an empty string counts as absent.</summary>
-    private static string? OptionalString(JsonElement parent, string name, string path, List<FieldViolation> violations)
+    private static string? OptionalString(JsonElement parent, string name, FieldPath path, List<FieldViolation> violations)
     {
         if (!parent.TryGetProperty(name, out var value) || IsAbsent(value))
         {
@@ -333,7 +356,7 @@ public static class EnvelopeParser
         return text.Length == 0 ? null : text;
     }
 
-    private static string? RequiredGuid(JsonElement parent, string name, string path, List<FieldViolation> violations)
+    private static string? RequiredGuid(JsonElement parent, string name, FieldPath path, List<FieldViolation> violations)
     {
         if (!parent.TryGetProperty(name, out var value) || IsAbsent(value))
         {
@@ -344,11 +367,11 @@ public static class EnvelopeParser
         return Guid(value, path, violations);
     }
 
-    private static string? OptionalGuid(JsonElement parent, string name, string path, List<FieldViolation> violations) =>
+    private static string? OptionalGuid(JsonElement parent, string name, FieldPath path, List<FieldViolation> violations) =>
         parent.TryGetProperty(name, out var value) && !IsAbsent(value) ? Guid(value, path, violations) : null;
 
     /// <summary>GUIDs are kept in one canonical spelling, so that the same id is always the same key.</summary>
-    private static string? Guid(JsonElement value, string path, List<FieldViolation> violations)
+    private static string? Guid(JsonElement value, FieldPath path, List<FieldViolation> violations)
     {
         if (value.ValueKind == JsonValueKind.String && System.Guid.TryParse(value.GetString(), out var guid))
         {
@@ -359,7 +382,7 @@ public static class EnvelopeParser
         return null;
     }
 
-    private static bool? OptionalBool(JsonElement parent, string name, string path, List<FieldViolation> violations)
+    private static bool? OptionalBool(JsonElement parent, string name, FieldPath path, List<FieldViolation> violations)
     {
         if (!parent.TryGetProperty(name, out var value) || IsAbsent(value))
         {
