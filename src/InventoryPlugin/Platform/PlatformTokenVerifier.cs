@@ -80,7 +80,15 @@ public sealed class PlatformTokenVerifier
             return TokenVerification.Fail("the token's iat is in the future");
         }
 
-        return new TokenVerification(Base64UrlEncoder.DecodeBytes(token.EncodedPayload), null);
+        return new TokenVerification(DecodePayload(compactToken.AsSpan().Trim()), null);
+    }
+
+    /// <summary>The payload part of a token that has just verified, decoded straight from the compact form (no copy of the part).</summary>
+    private static byte[] DecodePayload(ReadOnlySpan<char> compactToken)
+    {
+        var payloadStart = compactToken.IndexOf('.') + 1;
+        var payloadLength = compactToken[payloadStart..].IndexOf('.');
+        return System.Buffers.Text.Base64Url.DecodeFromChars(compactToken.Slice(payloadStart, payloadLength));
     }
 
     private static string Describe(Exception? exception) => exception switch

@@ -77,7 +77,15 @@ public sealed partial class PlatformVerificationFilter(PlatformTokenVerifier ver
             return null;
         }
 
-        using var body = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        if (request.ContentLength is { } length)
+        {
+            // The usual case: read straight into a buffer of the announced size, no growing copies.
+            var exact = new byte[length];
+            await request.Body.ReadExactlyAsync(exact, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            return exact;
+        }
+
+        using var body = new MemoryStream(4096);
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
