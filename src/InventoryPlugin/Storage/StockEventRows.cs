@@ -9,7 +9,7 @@ internal static class StockEventRows
 
     public const string SetLevel = "UPDATE stock_records SET stock_level = @level WHERE id = @id";
 
-    /// <summary>The event's cause: the record's latest ledger entry, which this transaction wrote.</summary>
+    /// <summary>The event's cause: the record's latest ledger entry, which this transaction wrote (PostgreSQL; SQLite finds it by the record's number).</summary>
     public const string LastLedgerSeq = "SELECT MAX(seq) FROM ledger WHERE instance_id = @instanceId AND record_id = @recordId";
 
     public const string Insert = """

@@ -87,9 +87,11 @@ public sealed class LedgerVerificationTests(StoreKind store)
         await _plugin.DecrementAsync(Envelopes.Decrement(_tenant, [Envelopes.Item("shirt", 4)]));
 
         // An entry slipped in by hand: quantity and total agree again, but the chain of quantityAfter does not.
-        Tamper("""
-            INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, actor_type, created_at)
-            SELECT instance_id, id, 5, 99, 'ADJUST', 'MERCHANT', 0 FROM stock_records WHERE id = @id;
+        // SQLite's ledger also keeps the record's number (schema version 6).
+        var (numberColumn, number) = store == StoreKind.Sqlite ? (", record_no", ", (SELECT no FROM record_numbers WHERE record_id = id)") : ("", "");
+        Tamper($"""
+            INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, actor_type, created_at{numberColumn})
+            SELECT instance_id, id, 5, 99, 'ADJUST', 'MERCHANT', 0{number} FROM stock_records WHERE id = @id;
             UPDATE stock_records SET quantity = quantity + 5 WHERE id = @id;
             """, shirt.Id);
 

@@ -13,9 +13,11 @@ using Npgsql;
 namespace InventoryPlugin.Tests.Storage;
 
 /// <summary>
-/// A database written by the previous schema (version 3, before stock events) is upgraded in place at
-/// start-up: every record starts at the level it is at, the next crossing raises its event, and the
-/// ledger still verifies.
+/// A database written by an earlier schema is upgraded in place at start-up and keeps its meaning:
+/// from version 3 (before stock events) every record starts at the level it is at and the next crossing
+/// raises its event; from version 4 a request's entries are still found by its id; from version 5 a
+/// record's entries are still found by its id once the ledger is keyed by record numbers. The ledger
+/// verifies after each.
 /// </summary>
 [NonParallelizable]
 [TestFixtureSource(typeof(Stores), nameof(Stores.Both))]
@@ -107,6 +109,47 @@ public sealed class SchemaUpgradeTests(StoreKind store)
             var found = await client.LedgerAsync($"requestId={requestId}");
             Assert.That(found.Select(e => (e["operation"]!.GetValue<string>(), e["delta"]!.GetValue<long>(), e["orderId"]!.GetValue<string>())),
                 Is.EqualTo(new[] { ("DECREMENT", -3L, "order-4") }));
+        }
+
+        var (exitCode, output) = await ServiceProcess.RunCommandAsync(_directory, environment, "verify-ledger");
+        Assert.That(exitCode, Is.Zero, output);
+    }
+
+    [Test]
+    public async Task A_version_5_database_keeps_finding_every_records_ledger_deleted_records_included()
+    {
+        const string deleted = "00000000-0000-7000-8000-000000000009";
+        using (var connection = Stores.Open(_storage))
+        {
+            await MigrateToAsync(connection, 5);
+            WritePreviousVersionData(connection);
+
+            // A record deleted under version 5: its entries stay in the ledger, and stay findable by its id.
+            connection.Execute(
+                """
+                INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, order_id, actor_type, created_at)
+                VALUES (@tenant, @deleted, 7, 7, 'SET', NULL, 'MERCHANT', 3),
+                       (@tenant, @deleted, -2, 5, 'DECREMENT', 'order-5', 'ANONYMOUS_VISITOR', 4)
+                """,
+                new { tenant = Tenant, deleted });
+            await MigrateToAsync(connection, int.MaxValue);
+        }
+
+        var (environment, tokens) = ServiceEnvironment();
+        await using (var service = await ServiceProcess.StartAsync(_directory, environment))
+        {
+            var sell = await service.SendPlatformAsync("v1/decrement", tokens.Sign(Envelopes.Decrement(Tenant, [Envelopes.Item("plenty", 2)])));
+            using var client = MerchantClient(service);
+            var plenty = await client.LedgerAsync("itemId=00000000-0000-7000-8000-000000000001");
+            var gone = await client.LedgerAsync($"itemId={deleted}");
+            Assert.Multiple(() =>
+            {
+                Assert.That(sell.Status, Is.EqualTo(200));
+                Assert.That(plenty.Select(e => (e["operation"]!.GetValue<string>(), e["delta"]!.GetValue<long>())),
+                    Is.EqualTo(new[] { ("SET", 5L), ("DECREMENT", -2L) }), "the record's entry from before the upgrade, then the new one");
+                Assert.That(gone.Select(e => (e["operation"]!.GetValue<string>(), e["delta"]!.GetValue<long>())),
+                    Is.EqualTo(new[] { ("SET", 7L), ("DECREMENT", -2L) }));
+            });
         }
 
         var (exitCode, output) = await ServiceProcess.RunCommandAsync(_directory, environment, "verify-ledger");

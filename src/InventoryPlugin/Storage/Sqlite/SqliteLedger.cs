@@ -4,14 +4,17 @@ namespace InventoryPlugin.Storage.Sqlite;
 
 internal static class SqliteLedger
 {
-    /// <summary>Appends <paramref name="entry"/> in the writer's transaction, through a prepared command; returns its seq.</summary>
+    /// <summary>
+    /// Appends <paramref name="entry"/> in the writer's transaction, through a prepared command; returns its seq.
+    /// The record's number (schema version 6) is looked up in the same statement: its index pages are hot.
+    /// </summary>
     public static long Append(this LedgerEntry entry, WriteContext context)
     {
         var command = context.Prepared(
             """
-            INSERT INTO ledger (instance_id, record_id, delta, quantity_after, operation, reason, order_id,
+            INSERT INTO ledger (instance_id, record_id, record_no, delta, quantity_after, operation, reason, order_id,
                                 request_id, actor_type, actor_id, restrict_flag, created_at, allocated_delta, allocation_id)
-            VALUES (@InstanceId, @RecordId, @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
+            VALUES (@InstanceId, @RecordId, (SELECT no FROM record_numbers WHERE record_id = @RecordId), @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
                     @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt, @AllocatedDelta, @AllocationId)
             RETURNING seq
             """,

@@ -40,14 +40,18 @@ public static class SqliteLedgerQueries
     /// <remarks>
     /// A requestId alone is looked up through the request's idempotency row (<paramref name="bySpan"/>:
     /// the seqs its entries lie between, a range of the primary key); once that row is pruned, the
-    /// tenant's ledger is walked instead (schema version 5 dropped the per-entry requestId index).
+    /// tenant's ledger is walked instead (schema version 5 dropped the per-entry requestId index). A record's
+    /// entries are found by its number, which outlives the record (schema version 6).
     /// </remarks>
+    /// <summary>The number of <c>@recordId</c> (schema version 6): the key of ledger_by_record. NULL for an unknown id, which finds nothing.</summary>
+    internal const string RecordNumber = "SELECT no FROM record_numbers WHERE record_id = @recordId";
+
     internal static string PageSql(LedgerFilter filter, bool bySpan = false)
     {
         var (index, key) = filter switch
         {
             { OrderId: not null } => ("INDEXED BY ledger_by_order", "AND order_id = @orderId"),
-            { RecordId: not null } => ("INDEXED BY ledger_by_record", "AND record_id = @recordId"),
+            { RecordId: not null } => ("INDEXED BY ledger_by_record", $"AND record_no = ({RecordNumber})"),
             { RequestId: not null } when bySpan => ("", "AND seq >= @first AND seq <= @last"),
             _ => ("INDEXED BY ledger_by_tenant", ""),
         };

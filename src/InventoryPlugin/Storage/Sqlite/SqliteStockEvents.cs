@@ -5,6 +5,10 @@ namespace InventoryPlugin.Storage.Sqlite;
 /// <summary>Stock events, written in the transaction of the change that caused them.</summary>
 internal static class SqliteStockEvents
 {
+    /// <summary>The event's cause: the record's latest ledger entry, which this transaction wrote; found by the record's number.</summary>
+    private const string LastLedgerSeq =
+        $"SELECT MAX(seq) FROM ledger WHERE record_no = ({SqliteLedgerQueries.RecordNumber}) AND instance_id = @instanceId AND record_id = @recordId";
+
     /// <summary>
     /// Judges every record the write changed against the level it last announced; remembers a new level
     /// and writes its event to the outbox, in the same savepoint as the change.
@@ -35,7 +39,7 @@ internal static class SqliteStockEvents
             if (crossed.Event is { } stockEvent)
             {
                 stockEvent.LedgerSeq = context.Connection.ExecuteScalar<long>(
-                    StockEventRows.LastLedgerSeq, new { instanceId = touch.InstanceId, recordId }, context.Transaction);
+                    LastLedgerSeq, new { instanceId = touch.InstanceId, recordId }, context.Transaction);
                 context.Connection.Execute(StockEventRows.Insert, stockEvent, context.Transaction);
             }
         }
