@@ -72,7 +72,7 @@ public sealed class LedgerQueryPlanTests
 
     private static string Key(string index) => index switch
     {
-        "ledger_by_order" => "instance_id=? AND order_id=? AND seq>?",
+        "ledger_by_order" => "order_id=? AND seq>?",
         "ledger_by_record" => "record_no=? AND seq>?",
         _ => "instance_id=? AND seq>?",
     };

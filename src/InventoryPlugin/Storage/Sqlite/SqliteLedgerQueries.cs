@@ -32,6 +32,9 @@ public static class SqliteLedgerQueries
             .ToList();
     }
 
+    /// <summary>The number of <c>@recordId</c> (schema version 6): the key of ledger_by_record. NULL for an unknown id, which finds nothing.</summary>
+    internal const string RecordNumber = "SELECT no FROM record_numbers WHERE record_id = @recordId";
+
     /// <summary>
     /// The page query, driven by the index of the most selective filter given. SQLite cannot pick an
     /// index through <c>(@x IS NULL OR column = @x)</c>, so the driving condition is written plainly
@@ -41,11 +44,10 @@ public static class SqliteLedgerQueries
     /// A requestId alone is looked up through the request's idempotency row (<paramref name="bySpan"/>:
     /// the seqs its entries lie between, a range of the primary key); once that row is pruned, the
     /// tenant's ledger is walked instead (schema version 5 dropped the per-entry requestId index). A record's
-    /// entries are found by its number, which outlives the record (schema version 6).
+    /// entries are found by its number, which outlives the record, and an order's by its id alone
+    /// (schema version 6): both keys are unique across tenants in practice, and the tenant is still
+    /// checked on every row, so a shared id costs extra reads, never a foreign entry.
     /// </remarks>
-    /// <summary>The number of <c>@recordId</c> (schema version 6): the key of ledger_by_record. NULL for an unknown id, which finds nothing.</summary>
-    internal const string RecordNumber = "SELECT no FROM record_numbers WHERE record_id = @recordId";
-
     internal static string PageSql(LedgerFilter filter, bool bySpan = false)
     {
         var (index, key) = filter switch
