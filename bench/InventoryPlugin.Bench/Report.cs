@@ -103,8 +103,14 @@ public sealed class Report(BenchOptions options, IReadOnlyList<RunRecord> runs, 
             }
         }
 
-        var rss = runs.Where(r => !r.IsCeiling && r.Measurement.PeakRssMb is not null).Select(r => r.Measurement.PeakRssMb!.Value).DefaultIfEmpty(double.NaN).Max();
-        Line(md, $"- Peak RSS ≤ {TargetRssMb} MB in every run: highest {rss:0} MB → **{(rss <= TargetRssMb ? "met" : "not met")}**");
+        // A ceiling-only run starts no service, so there is no RSS to judge.
+        var serviceRss = runs.Where(r => !r.IsCeiling && r.Measurement.PeakRssMb is not null).Select(r => r.Measurement.PeakRssMb!.Value).ToList();
+        if (serviceRss.Count > 0)
+        {
+            var rss = serviceRss.Max();
+            Line(md, $"- Peak RSS ≤ {TargetRssMb} MB in every run: highest {rss:0} MB → **{(rss <= TargetRssMb ? "met" : "not met")}**");
+        }
+
         if (maxConnections < 64)
         {
             Line(md, "- (no run at 64 connections: targets not judged)");
