@@ -48,22 +48,18 @@ public sealed class SchemaUpgradeTests(StoreKind store)
     [Test]
     public async Task A_version_3_database_is_upgraded_and_its_records_start_at_their_levels()
     {
+        await UpgradeFromAsync(PreviousVersion);
         using (var connection = Stores.Open(_storage))
         {
-            await MigrateToAsync(connection, PreviousVersion);
-            WritePreviousVersionData(connection);
-            await MigrateToAsync(connection, int.MaxValue);
             var levels = connection.Query<(string, string)>("SELECT catalog_item_id, stock_level FROM stock_records ORDER BY catalog_item_id").ToList();
             Assert.That(levels, Is.EqualTo(new[] { ("flag-off", "OUT"), ("held", "OUT"), ("plenty", "OK"), ("sold-out", "OUT") }));
         }
 
-        var (environment, tokens) = ServiceEnvironment();
-        await using (var service = await ServiceProcess.StartAsync(_directory, environment))
+        await RunServiceThenVerifyLedgerAsync(async (service, tokens, client) =>
         {
             // The sold-out record comes back and the plentiful one sells out: one event each, nothing for the others.
             var restock = await service.SendPlatformAsync("v1/increment", tokens.Sign(Envelopes.Increment(Tenant, [Envelopes.Item("sold-out", 1)])));
             var sell = await service.SendPlatformAsync("v1/decrement", tokens.Sign(Envelopes.Decrement(Tenant, [Envelopes.Item("plenty", 5)])));
-            using var client = MerchantClient(service);
             var (events, _) = await client.EventsAsync();
             Assert.Multiple(() =>
             {
@@ -71,21 +67,15 @@ public sealed class SchemaUpgradeTests(StoreKind store)
                 Assert.That(events.Select(e => (e["catalogReference"]!["catalogItemId"]!.GetValue<string>(), e.Type())),
                     Is.EqualTo(new[] { ("sold-out", "BACK_IN_STOCK"), ("plenty", "OUT_OF_STOCK") }));
             });
-        }
-
-        var (exitCode, output) = await ServiceProcess.RunCommandAsync(_directory, environment, "verify-ledger");
-        Assert.That(exitCode, Is.Zero, output);
+        });
     }
 
     [Test]
     public async Task A_version_4_database_keeps_finding_its_platform_requests_in_the_ledger()
     {
         const string requestId = "2f0c9a7e-5b1d-4c3e-9f8a-7b6c5d4e3f21";
-        using (var connection = Stores.Open(_storage))
+        await UpgradeFromAsync(4, connection =>
         {
-            await MigrateToAsync(connection, 4);
-            WritePreviousVersionData(connection);
-
             // A platform decrement as version 4 stored it: its ledger entry, an unrelated one after it, and its answer.
             var plenty = "00000000-0000-7000-8000-000000000001";
             connection.Execute("UPDATE stock_records SET quantity = 1 WHERE id = @plenty", new { plenty });
@@ -99,31 +89,21 @@ public sealed class SchemaUpgradeTests(StoreKind store)
             connection.Execute(
                 "INSERT INTO idempotency (instance_id, request_id, request_digest, status_code, body, created_at) VALUES (@tenant, @requestId, @digest, 200, '{}', 3)",
                 new { tenant = Tenant, requestId, digest = SHA256.HashData("{}"u8) });
-            await MigrateToAsync(connection, int.MaxValue);
-        }
+        });
 
-        var (environment, _) = ServiceEnvironment();
-        await using (var service = await ServiceProcess.StartAsync(_directory, environment))
+        await RunServiceThenVerifyLedgerAsync(async (_, _, client) =>
         {
-            using var client = MerchantClient(service);
             var found = await client.LedgerAsync($"requestId={requestId}");
             Assert.That(found.Select(e => (e["operation"]!.GetValue<string>(), e["delta"]!.GetValue<long>(), e["orderId"]!.GetValue<string>())),
                 Is.EqualTo(new[] { ("DECREMENT", -3L, "order-4") }));
-        }
-
-        var (exitCode, output) = await ServiceProcess.RunCommandAsync(_directory, environment, "verify-ledger");
-        Assert.That(exitCode, Is.Zero, output);
+        });
     }
 
     [Test]
     public async Task A_version_5_database_keeps_finding_every_records_ledger_deleted_records_included()
     {
         const string deleted = "00000000-0000-7000-8000-000000000009";
-        using (var connection = Stores.Open(_storage))
-        {
-            await MigrateToAsync(connection, 5);
-            WritePreviousVersionData(connection);
-
+        await UpgradeFromAsync(5, connection =>
             // A record deleted under version 5: its entries stay in the ledger, and stay findable by its id.
             connection.Execute(
                 """
@@ -131,15 +111,11 @@ public sealed class SchemaUpgradeTests(StoreKind store)
                 VALUES (@tenant, @deleted, 7, 7, 'SET', NULL, 'MERCHANT', 3),
                        (@tenant, @deleted, -2, 5, 'DECREMENT', 'order-5', 'ANONYMOUS_VISITOR', 4)
                 """,
-                new { tenant = Tenant, deleted });
-            await MigrateToAsync(connection, int.MaxValue);
-        }
+                new { tenant = Tenant, deleted }));
 
-        var (environment, tokens) = ServiceEnvironment();
-        await using (var service = await ServiceProcess.StartAsync(_directory, environment))
+        await RunServiceThenVerifyLedgerAsync(async (service, tokens, client) =>
         {
             var sell = await service.SendPlatformAsync("v1/decrement", tokens.Sign(Envelopes.Decrement(Tenant, [Envelopes.Item("plenty", 2)])));
-            using var client = MerchantClient(service);
             var plenty = await client.LedgerAsync("itemId=00000000-0000-7000-8000-000000000001");
             var gone = await client.LedgerAsync($"itemId={deleted}");
             Assert.Multiple(() =>
@@ -150,6 +126,30 @@ public sealed class SchemaUpgradeTests(StoreKind store)
                 Assert.That(gone.Select(e => (e["operation"]!.GetValue<string>(), e["delta"]!.GetValue<long>())),
                     Is.EqualTo(new[] { ("SET", 7L), ("DECREMENT", -2L) }));
             });
+        });
+    }
+
+    /// <summary>
+    /// Writes the database as schema <paramref name="version"/> left it (the common records, then
+    /// <paramref name="writeMore"/>), and upgrades it to the latest version with the real migrator.
+    /// </summary>
+    private async Task UpgradeFromAsync(int version, Action<DbConnection>? writeMore = null)
+    {
+        using var connection = Stores.Open(_storage);
+        await MigrateToAsync(connection, version);
+        WritePreviousVersionData(connection);
+        writeMore?.Invoke(connection);
+        await MigrateToAsync(connection, int.MaxValue);
+    }
+
+    /// <summary>Starts the service on the upgraded database, runs <paramref name="exercise"/> against it, stops it, and verifies the ledger.</summary>
+    private async Task RunServiceThenVerifyLedgerAsync(Func<ServiceProcess, PlatformTokens, HttpClient, Task> exercise)
+    {
+        var (environment, tokens) = ServiceEnvironment();
+        await using (var service = await ServiceProcess.StartAsync(_directory, environment))
+        {
+            using var client = MerchantClient(service);
+            await exercise(service, tokens, client);
         }
 
         var (exitCode, output) = await ServiceProcess.RunCommandAsync(_directory, environment, "verify-ledger");
