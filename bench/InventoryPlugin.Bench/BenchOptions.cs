@@ -24,6 +24,9 @@ public sealed class BenchOptions
                                 (token verification, envelope parse, the SQLite transaction), one request at a time
           --service-log-level L the service's Serilog minimum level (default Warning: no per-request
                                 lines; Information: one console line per request, as appsettings.json has it)
+          --service-env N=V,... extra environment of every service process (e.g. a runtime knob such as
+                                DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1), for measuring a lever; the
+                                report names them
           --quiet-wait S        before every run, wait up to S seconds for the machine to be idle (other
                                 processes below 0.25 cores over 3 s; default 0: do not wait)
           --store S             sqlite (default: the SQLite table above), postgres, or both
@@ -65,6 +68,9 @@ public sealed class BenchOptions
     public bool AllocationsOnly { get; private set; }
 
     public string ServiceLogLevel { get; private set; } = "Warning";
+
+    /// <summary>Environment variables added to every service process (<c>--service-env</c>).</summary>
+    public IReadOnlyDictionary<string, string> ServiceEnvironment { get; private set; } = new Dictionary<string, string>();
 
     /// <summary>The SQLite rows (the original table).</summary>
     public bool Sqlite { get; private set; } = true;
@@ -169,6 +175,14 @@ public sealed class BenchOptions
                         options.ServiceLogLevel = value is "Verbose" or "Debug" or "Information" or "Warning" or "Error" or "Fatal"
                             ? value
                             : throw new FormatException("--service-log-level takes a Serilog level: Verbose, Debug, Information, Warning, Error or Fatal.");
+                        break;
+                    case "--service-env":
+                        options.ServiceEnvironment = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                            .Select(pair => pair.Split('=', 2))
+                            .ToDictionary(
+                                pair => pair.Length == 2 && pair[0].Length > 0 ? pair[0] : throw new FormatException("--service-env takes NAME=VALUE pairs, comma-separated."),
+                                pair => pair[1],
+                                StringComparer.Ordinal);
                         break;
                     case "--output":
                         options.Output = value == "-" ? null : Path.GetFullPath(value);

@@ -132,7 +132,7 @@ async Task<Measurement> RunServiceAsync(Scenario scenario, int connections)
 {
     Collect();
     await WaitForQuietAsync();
-    await using var service = await ServiceUnderTest.StartAsync(root, identity, scenario.MaxBatchSize, options.ServiceLogLevel);
+    await using var service = await ServiceUnderTest.StartAsync(root, identity, scenario.MaxBatchSize, options);
     await service.SeedAsync(identity, scenario.Seed());
     using var client = new ServiceClient(service, connections);
     var pool = pools[scenario.Pool];
@@ -232,7 +232,7 @@ async Task<Measurement> RunReplicasAsync(BenchPostgres server, Scenario scenario
         // One after the other: the first migrates the new database, the others find it done.
         for (var r = 0; r < replicas; r++)
         {
-            services.Add(await ServiceUnderTest.StartAsync(root, identity, scenario.MaxBatchSize, options.ServiceLogLevel, connectionString));
+            services.Add(await ServiceUnderTest.StartAsync(root, identity, scenario.MaxBatchSize, options, connectionString));
         }
 
         await services[0].SeedAsync(identity, scenario.Seed());

@@ -14,11 +14,16 @@ namespace InventoryPlugin.Bench;
 /// </summary>
 public sealed class ServiceUnderTest : IAsyncDisposable
 {
-    /// <summary>Set on every service the bench starts, and stated in the results.</summary>
-    /// <summary>How the service logs during a run, for the report.</summary>
-    public static string LoggingNote(string level) => level == "Information"
-        ? "Serilog minimum level Information (Serilog__MinimumLevel__Default): one console line per request, read and written to a file by this process"
-        : $"Serilog minimum level {level} (Serilog__MinimumLevel__Default): no per-request log lines";
+    /// <summary>How every service of the bench logs, and any extra environment it was given, for the report.</summary>
+    public static string SettingsNote(BenchOptions options)
+    {
+        var logging = options.ServiceLogLevel == "Information"
+            ? "Serilog minimum level Information (Serilog__MinimumLevel__Default): one console line per request, read and written to a file by this process"
+            : $"Serilog minimum level {options.ServiceLogLevel} (Serilog__MinimumLevel__Default): no per-request log lines";
+        return options.ServiceEnvironment.Count == 0
+            ? logging
+            : $"{logging}; extra environment (--service-env) {string.Join(", ", options.ServiceEnvironment.Select(e => $"`{e.Key}={e.Value}`"))}";
+    }
 
     private readonly Process _process;
     private readonly StreamWriter _log;
@@ -99,21 +104,23 @@ public sealed class ServiceUnderTest : IAsyncDisposable
     /// Starts the service on a fresh SQLite file of its own, or, given <paramref name="postgresConnectionString"/>,
     /// on that PostgreSQL database (Storage:Provider Postgres), which other replicas may share.
     /// </summary>
-    public static async Task<ServiceUnderTest> StartAsync(string repositoryRoot, BenchIdentity identity, int maxBatchSize, string logLevel, string? postgresConnectionString = null)
+    public static async Task<ServiceUnderTest> StartAsync(
+        string repositoryRoot, BenchIdentity identity, int maxBatchSize, BenchOptions options, string? postgresConnectionString = null)
     {
         try
         {
-            return await StartOnceAsync(repositoryRoot, identity, maxBatchSize, logLevel, postgresConnectionString).ConfigureAwait(false);
+            return await StartOnceAsync(repositoryRoot, identity, maxBatchSize, options, postgresConnectionString).ConfigureAwait(false);
         }
         catch (ExitedBeforeReadyException exception)
         {
             // Seen once on the shared machine: exit code 0 (a graceful stop) before ready. One more try, said aloud.
             Console.WriteLine($"[{DateTime.Now:HH:mm:ss}]   {exception.Message.TrimEnd()}\n  starting it once more");
-            return await StartOnceAsync(repositoryRoot, identity, maxBatchSize, logLevel, postgresConnectionString).ConfigureAwait(false);
+            return await StartOnceAsync(repositoryRoot, identity, maxBatchSize, options, postgresConnectionString).ConfigureAwait(false);
         }
     }
 
-    private static async Task<ServiceUnderTest> StartOnceAsync(string repositoryRoot, BenchIdentity identity, int maxBatchSize, string logLevel, string? postgresConnectionString)
+    private static async Task<ServiceUnderTest> StartOnceAsync(
+        string repositoryRoot, BenchIdentity identity, int maxBatchSize, BenchOptions options, string? postgresConnectionString)
     {
         var directory = Path.Combine(Path.GetTempPath(), "inventory-plugin-bench", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -141,10 +148,14 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         environment["Storage__MaxBatchSize"] = maxBatchSize.ToString(CultureInfo.InvariantCulture);
         environment["Http__Urls"] = baseAddress.ToString().TrimEnd('/');
         environment["Http__PathBase"] = "";
-        environment["Serilog__MinimumLevel__Default"] = logLevel;
+        environment["Serilog__MinimumLevel__Default"] = options.ServiceLogLevel;
         environment["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Warning";
         environment.Remove("ASPNETCORE_URLS");
         environment.Remove("ASPNETCORE_HTTP_PORTS");
+        foreach (var (name, value) in options.ServiceEnvironment)
+        {
+            environment[name] = value;
+        }
 
         var log = new StreamWriter(Path.Combine(directory, "service.log"), append: false, Encoding.UTF8) { AutoFlush = true };
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
