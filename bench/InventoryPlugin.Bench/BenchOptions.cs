@@ -177,12 +177,14 @@ public sealed class BenchOptions
                             : throw new FormatException("--service-log-level takes a Serilog level: Verbose, Debug, Information, Warning, Error or Fatal.");
                         break;
                     case "--service-env":
-                        options.ServiceEnvironment = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                            .Select(pair => pair.Split('=', 2))
-                            .ToDictionary(
-                                pair => pair.Length == 2 && pair[0].Length > 0 ? pair[0] : throw new FormatException("--service-env takes NAME=VALUE pairs, comma-separated."),
-                                pair => pair[1],
-                                StringComparer.Ordinal);
+                        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+                        foreach (var pair in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        {
+                            var parts = pair.Split('=', 2);
+                            environment[parts.Length == 2 && parts[0].Length > 0 ? parts[0] : throw new FormatException("--service-env takes NAME=VALUE pairs, comma-separated.")] = parts[1];
+                        }
+
+                        options.ServiceEnvironment = environment;
                         break;
                     case "--output":
                         options.Output = value == "-" ? null : Path.GetFullPath(value);
