@@ -60,6 +60,52 @@ public sealed class StoreWriterTests
     }
 
     [Test]
+    public async Task A_prepared_statement_that_breaks_a_constraint_fails_its_write_alone_with_the_sqlite_error()
+    {
+        var tenant = PluginInstance.NewTenant();
+        using var gate = new ManualResetEventSlim();
+        var blocker = _writer.WriteAsync(_ => gate.Wait(TimeSpan.FromSeconds(10)), CancellationToken.None);
+        await Task.Delay(50);
+        var first = _writer.WriteAsync(c => InsertSettingPrepared(c, tenant, null), CancellationToken.None);
+        var duplicate = _writer.WriteAsync(c => InsertSettingPrepared(c, tenant, null), CancellationToken.None);
+        var next = _writer.WriteAsync(c => InsertSettingPrepared(c, tenant + "-next", null), CancellationToken.None);
+        gate.Set();
+
+        await Task.WhenAll(blocker, first, next);
+        Assert.Multiple(() =>
+        {
+            Assert.That(async () => await duplicate, Throws.TypeOf<SqliteException>()
+                .With.Property(nameof(SqliteException.SqliteErrorCode)).EqualTo(SQLitePCL.raw.SQLITE_CONSTRAINT));
+            Assert.That(Settings(tenant), Is.EqualTo(new[] { tenant, tenant + "-next" }));
+        });
+    }
+
+    [Test]
+    public async Task A_prepared_statement_binds_text_null_and_numbers_as_stored_and_is_rebound_after_a_read_left_early()
+    {
+        var tenant = PluginInstance.NewTenant();
+        const string location = "Łódź, półka 7 🏬";
+        await _writer.WriteAsync(c => InsertSettingPrepared(c, tenant + "-a", location), CancellationToken.None);
+        await _writer.WriteAsync(c => InsertSettingPrepared(c, tenant + "-b", null), CancellationToken.None);
+
+        // The first read stops after one row; the second, with another value, must start over.
+        var firstOnly = await _writer.WriteAsync(c => ReadSettingsPrepared(c, tenant, rows: 1), CancellationToken.None);
+        var all = await _writer.WriteAsync(c => ReadSettingsPrepared(c, tenant + "-b", rows: int.MaxValue), CancellationToken.None);
+
+        using var connection = new SqliteConnection($"Data Source={_plugin.DatabasePath}");
+        connection.Open();
+        var stored = connection.Query<(string Id, string? Location, long Revision)>(
+            "SELECT instance_id, default_location_id, revision FROM tenant_settings WHERE instance_id LIKE @tenant || '%' ORDER BY instance_id",
+            new { tenant }).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(stored, Is.EqualTo(new[] { (tenant + "-a", (string?)location, 7L), (tenant + "-b", (string?)null, 7L) }));
+            Assert.That(firstOnly, Is.EqualTo(new[] { (tenant + "-a", (string?)location) }));
+            Assert.That(all, Is.EqualTo(new[] { (tenant + "-b", (string?)null) }));
+        });
+    }
+
+    [Test]
     public void Migrations_are_applied_once_and_are_repeatable()
     {
         using var connection = new SqliteConnection($"Data Source={_plugin.DatabasePath}");
@@ -96,6 +142,28 @@ public sealed class StoreWriterTests
             "INSERT INTO tenant_settings (instance_id, revision, updated_at) VALUES (@instanceId, 1, 0)",
             new { instanceId },
             context.Transaction);
+
+    private static int InsertSettingPrepared(WriteContext context, string instanceId, string? defaultLocationId)
+    {
+        context.Prepared(
+            "INSERT INTO tenant_settings (instance_id, default_location_id, revision, updated_at) VALUES (@instanceId, @location, @revision, @now)",
+            ("@instanceId", instanceId), ("@location", defaultLocationId), ("@revision", 7L), ("@now", context.NowMs)).Execute();
+        return 1;
+    }
+
+    private static List<(string Id, string? Location)> ReadSettingsPrepared(WriteContext context, string prefix, int rows)
+    {
+        var read = new List<(string, string?)>();
+        using var statement = context.Prepared(
+            "SELECT instance_id, default_location_id FROM tenant_settings WHERE instance_id LIKE @prefix || '%' ORDER BY instance_id",
+            ("@prefix", prefix));
+        while (read.Count < rows && statement.Read())
+        {
+            read.Add((statement.GetString(0), statement.GetNullableString(1)));
+        }
+
+        return read;
+    }
 
     private List<string> Settings(string prefix)
     {

@@ -10,7 +10,7 @@ internal static class SqliteLedger
     /// </summary>
     public static long Append(this LedgerEntry entry, WriteContext context)
     {
-        var command = context.Prepared(
+        var seq = context.Prepared(
             $"""
             INSERT INTO ledger (instance_id, record_id, record_no, delta, quantity_after, operation, reason, order_id,
                                 request_id, actor_type, actor_id, restrict_flag, created_at, allocated_delta, allocation_id)
@@ -22,8 +22,7 @@ internal static class SqliteLedger
             ("@Operation", LedgerEntry.OperationName(entry.Operation)), ("@Reason", entry.Reason), ("@OrderId", entry.OrderId),
             ("@RequestId", entry.RequestId), ("@ActorType", entry.ActorType), ("@ActorId", entry.ActorId),
             ("@RestrictFlag", entry.RestrictFlag), ("@CreatedAt", entry.CreatedAt), ("@AllocatedDelta", entry.AllocatedDelta),
-            ("@AllocationId", entry.AllocationId));
-        var seq = (long)command.ExecuteScalar()!;
+            ("@AllocationId", entry.AllocationId)).ExecuteScalar()!.Value;
         context.Watch.Saw(entry);
         return seq;
     }

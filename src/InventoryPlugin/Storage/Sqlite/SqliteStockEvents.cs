@@ -22,12 +22,8 @@ internal static class SqliteStockEvents
                 continue;
             }
 
-            var command = context.Prepared(StockEventRows.RecordById, ("@id", recordId), ("@now", context.NowMs));
-            StockRecordRow? row;
-            using (var reader = command.ExecuteReader())
-            {
-                row = reader.Parse<StockRecordRow>().FirstOrDefault();
-            }
+            var row = context.Connection.QuerySingleOrDefault<StockRecordRow>(
+                StockEventRows.RecordById, new { id = recordId, now = context.NowMs }, context.Transaction);
 
             // A record deleted in the same write has no level left to announce.
             if (row?.ToRecord() is not { } after || StockEventRows.Judge(after, touch, context.NowMs) is not { } crossed)

@@ -93,9 +93,8 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
             return held;
         }
 
-        var command = context.Prepared(
+        using var rows = context.Prepared(
             AllocationRows.HeldForOrder, ("@instanceId", change.InstanceId), ("@orderId", change.OrderId), ("@now", context.NowMs));
-        using var rows = command.ExecuteReader();
         while (rows.Read())
         {
             held.Add(new AllocationRows.HeldRow { AllocationId = rows.GetString(0), RecordId = rows.GetString(1), Quantity = rows.GetInt64(2) });
@@ -108,16 +107,15 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
 
     private static ChangeOutcome? FindEarlierAnswer(WriteContext context, StockChange change)
     {
-        var command = context.Prepared(
+        using var earlier = context.Prepared(
             "SELECT request_digest, status_code, body FROM idempotency WHERE instance_id = @InstanceId AND request_id = @RequestId",
             ("@InstanceId", change.InstanceId), ("@RequestId", change.RequestId));
-        using var earlier = command.ExecuteReader();
         if (!earlier.Read())
         {
             return null;
         }
 
-        return ((byte[])earlier.GetValue(0)).AsSpan().SequenceEqual(change.RequestDigest)
+        return earlier.GetBlob(0).SequenceEqual(change.RequestDigest)
             ? new ChangeOutcome.Replayed((int)earlier.GetInt64(1), earlier.GetString(2))
             : new ChangeOutcome.RequestIdReused();
     }
@@ -128,15 +126,14 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
     /// </summary>
     private static void RememberAnswer(WriteContext context, StockChange change, StoredResponse response, (long First, long Last)? ledgerSpan)
     {
-        var command = context.Prepared(
+        context.Prepared(
             """
             INSERT INTO idempotency (instance_id, request_id, request_digest, status_code, body, created_at, ledger_first_seq, ledger_last_seq)
             VALUES (@InstanceId, @RequestId, @RequestDigest, @StatusCode, @Body, @CreatedAt, @LedgerFirstSeq, @LedgerLastSeq)
             """,
             ("@InstanceId", change.InstanceId), ("@RequestId", change.RequestId), ("@RequestDigest", change.RequestDigest),
             ("@StatusCode", response.StatusCode), ("@Body", response.Body), ("@CreatedAt", context.NowMs),
-            ("@LedgerFirstSeq", ledgerSpan?.First), ("@LedgerLastSeq", ledgerSpan?.Last));
-        command.ExecuteNonQuery();
+            ("@LedgerFirstSeq", ledgerSpan?.First), ("@LedgerLastSeq", ledgerSpan?.Last)).Execute();
     }
 
     /// <summary>
@@ -145,15 +142,14 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
     /// </summary>
     private static long UpdateGuarded(WriteContext context, RecordStep.Update step)
     {
-        var command = context.Prepared(
+        var quantityAfter = context.Prepared(
             """
             UPDATE stock_records
             SET quantity = quantity + @delta, revision = revision + 1, updated_at = @now
             WHERE id = @id AND revision = @revision AND (@floor IS NULL OR quantity + @delta >= @floor)
             RETURNING quantity
             """,
-            ("@id", step.Record.Id), ("@revision", step.Record.Revision), ("@delta", step.Delta), ("@floor", step.Floor), ("@now", context.NowMs));
-        var quantityAfter = command.ExecuteScalar() as long?;
+            ("@id", step.Record.Id), ("@revision", step.Record.Revision), ("@delta", step.Delta), ("@floor", step.Floor), ("@now", context.NowMs)).ExecuteScalar();
         return quantityAfter ?? throw new InvalidOperationException(
             $"Stock record {step.Record.Id} changed between judging and updating; the request was rolled back.");
     }
@@ -161,7 +157,7 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
     private static (string Id, long Quantity) CreateAutomatically(WriteContext context, StockKey key, long delta)
     {
         var id = Guid.CreateVersion7().ToString();
-        var command = context.Prepared(
+        context.Prepared(
             """
             INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
                                        track_quantity, quantity, in_stock, stock_level, auto_created, revision, created_at, updated_at)
@@ -170,8 +166,7 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
             """,
             ("@id", id), ("@InstanceId", key.InstanceId), ("@AppId", key.AppId), ("@CatalogItemId", key.CatalogItemId),
             ("@VariantKey", key.VariantKey), ("@LocationId", key.LocationId), ("@delta", delta),
-            ("@stockLevel", StockLevels.Name(StockLevels.OfCreated(new NewStockRecord(key, true, delta, false)))), ("@now", context.NowMs));
-        command.ExecuteNonQuery();
+            ("@stockLevel", StockLevels.Name(StockLevels.OfCreated(new NewStockRecord(key, true, delta, false)))), ("@now", context.NowMs)).Execute();
         return (id, delta);
     }
 }

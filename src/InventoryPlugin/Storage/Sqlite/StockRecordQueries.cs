@@ -15,7 +15,7 @@ public static class StockRecordQueries
     /// </summary>
     public static StockRecordState? FindStateByKey(WriteContext context, StockKey key)
     {
-        var command = context.Prepared(
+        using var row = context.Prepared(
             $"""
             SELECT id, track_quantity, quantity, in_stock, preorder_enabled, preorder_limit, revision, {StockRecordRow.AllocatedSql("stock_records.id")},
                    low_stock_threshold, stock_level
@@ -23,7 +23,6 @@ public static class StockRecordQueries
             """,
             ("@InstanceId", key.InstanceId), ("@AppId", key.AppId), ("@CatalogItemId", key.CatalogItemId),
             ("@VariantKey", key.VariantKey), ("@LocationId", key.LocationId), ("@now", context.NowMs));
-        using var row = command.ExecuteReader();
         return row.Read()
             ? new StockRecordState(
                 row.GetString(0),
@@ -31,10 +30,10 @@ public static class StockRecordQueries
                 row.GetInt64(2),
                 row.GetInt64(3) != 0,
                 row.GetInt64(4) != 0,
-                row.IsDBNull(5) ? null : row.GetInt64(5),
+                row.IsNull(5) ? null : row.GetInt64(5),
                 row.GetInt64(6),
                 row.GetInt64(7),
-                row.IsDBNull(8) ? null : row.GetInt64(8),
+                row.IsNull(8) ? null : row.GetInt64(8),
                 StockLevels.Parse(row.GetString(9)) ?? StockLevel.Ok)
             : null;
     }
@@ -81,10 +80,9 @@ public static class StockRecordQueries
     /// <summary>The same read inside the writer's transaction, through a prepared command.</summary>
     public static TenantSettings LoadSettings(WriteContext context, string instanceId)
     {
-        var command = context.Prepared(SettingsSql, ("@instanceId", instanceId));
-        using var row = command.ExecuteReader();
+        using var row = context.Prepared(SettingsSql, ("@instanceId", instanceId));
         return row.Read()
-            ? TenantSettings.FromStored(row.IsDBNull(0) ? null : row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1))
+            ? TenantSettings.FromStored(row.GetNullableString(0), row.GetNullableString(1))
             : TenantSettings.Defaults;
     }
 }

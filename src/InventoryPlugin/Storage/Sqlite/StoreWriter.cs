@@ -7,66 +7,20 @@ namespace InventoryPlugin.Storage.Sqlite;
 /// <summary>The open transaction a write runs in, inside its own savepoint.</summary>
 public sealed record WriteContext(SqliteConnection Connection, SqliteTransaction Transaction, long NowMs)
 {
-    internal PreparedCommands? Commands { get; init; }
+    internal PreparedStatements? Statements { get; init; }
 
     /// <summary>The records the current write's ledger entries changed (<see cref="SqliteLedger.Append"/>).</summary>
     public StockLevelWatch Watch { get; } = new();
 
     /// <summary>
-    /// A command for <paramref name="sql"/> that is prepared once on the writer's connection and reused
-    /// by every later write, so SQLite parses the statement once instead of once per request. Its
-    /// parameters are created on first use, in the order given, and bound to these values (null as NULL).
+    /// <paramref name="sql"/> bound to these values (null as NULL), prepared once on the writer's
+    /// connection and reused by every later write, so SQLite parses the statement once instead of once
+    /// per request. The values come in the same order, under the same names, at every call.
     /// </summary>
-    public SqliteCommand Prepared(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    public PreparedStatement Prepared(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
     {
-        var commands = Commands ?? throw new InvalidOperationException("Only the store writer's contexts keep prepared commands.");
-        var command = commands.Get(Connection, sql, parameters);
-        command.Transaction = Transaction;
-        for (var i = 0; i < parameters.Length; i++)
-        {
-            command.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
-        }
-
-        return command;
-    }
-}
-
-/// <summary>The writer connection's reusable commands, by SQL text; cleared (and disposed) with that connection.</summary>
-internal sealed class PreparedCommands
-{
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
-
-    public SqliteCommand Get(SqliteConnection connection, string sql, ReadOnlySpan<(string Name, object? Value)> parameters)
-    {
-        if (!_commands.TryGetValue(sql, out var command))
-        {
-            command = Create(connection, sql, parameters);
-            _commands.Add(sql, command);
-        }
-
-        return command;
-    }
-
-    private static SqliteCommand Create(SqliteConnection connection, string sql, ReadOnlySpan<(string Name, object? Value)> parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, _) in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
-        }
-
-        return command;
-    }
-
-    public void Clear()
-    {
-        foreach (var command in _commands.Values)
-        {
-            command.Dispose();
-        }
-
-        _commands.Clear();
+        var statements = Statements ?? throw new InvalidOperationException("Only the store writer's contexts keep prepared statements.");
+        return statements.Get(Connection, sql, parameters);
     }
 }
 
@@ -99,7 +53,7 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
     private readonly TimeProvider _clock;
     private readonly int _maxBatchSize;
     private readonly Channel<WriteJob> _queue;
-    private readonly PreparedCommands _commands = new();
+    private readonly PreparedStatements _statements = new();
     private readonly SemaphoreSlim _committed = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Hosting.InventoryMetrics? _metrics;
@@ -256,23 +210,23 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
         {
             var connection = _connection ??= OpenWriter();
             using var transaction = connection.BeginTransaction();
-            var context = new WriteContext(connection, transaction, _clock.GetUtcNow().ToUnixTimeMilliseconds()) { Commands = _commands };
+            var context = new WriteContext(connection, transaction, _clock.GetUtcNow().ToUnixTimeMilliseconds()) { Statements = _statements };
             // What SqliteTransaction.Save/Rollback/Release run, prepared once instead of parsed per write.
             var save = context.Prepared("SAVEPOINT job");
             var release = context.Prepared("RELEASE SAVEPOINT job");
             var rollback = context.Prepared("ROLLBACK TO SAVEPOINT job");
             foreach (var job in batch)
             {
-                save.ExecuteNonQuery();
+                save.Execute();
                 try
                 {
                     job.Run(context);
-                    release.ExecuteNonQuery();
+                    release.Execute();
                 }
                 catch (Exception exception) when (exception is not SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_FULL or SQLitePCL.raw.SQLITE_IOERR })
                 {
-                    rollback.ExecuteNonQuery();
-                    release.ExecuteNonQuery();
+                    rollback.Execute();
+                    release.Execute();
                     job.Fail(exception);
                     LogWriteFailed(exception);
                 }
@@ -307,7 +261,7 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
 
     private void CloseConnection()
     {
-        _commands.Clear();
+        _statements.Clear();
         _connection?.Dispose();
         _connection = null;
     }
