@@ -11,7 +11,7 @@ public static class StockRecordQueries
 
     /// <summary>
     /// The judged part of a record (<see cref="StockRecord.State"/>), read inside the writer's
-    /// transaction through a prepared command: the platform endpoints' hot path.
+    /// transaction through a prepared statement: the platform endpoints' hot path.
     /// </summary>
     public static StockRecordState? FindStateByKey(WriteContext context, StockKey key)
     {
@@ -77,7 +77,7 @@ public static class StockRecordQueries
         return TenantSettings.FromStored(row.DefaultLocationId, row.UnknownItemPolicy);
     }
 
-    /// <summary>The same read inside the writer's transaction, through a prepared command.</summary>
+    /// <summary>The same read inside the writer's transaction, through a prepared statement.</summary>
     public static TenantSettings LoadSettings(WriteContext context, string instanceId)
     {
         using var row = context.Prepared(SettingsSql, ("@instanceId", instanceId));
