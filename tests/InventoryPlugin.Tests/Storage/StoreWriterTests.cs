@@ -106,6 +106,18 @@ public sealed class StoreWriterTests
     }
 
     [Test]
+    public async Task A_prepared_statement_refuses_values_in_another_order_than_it_was_prepared_with()
+    {
+        var tenant = PluginInstance.NewTenant();
+        const string sql = "SELECT COUNT(*) FROM tenant_settings WHERE instance_id = @instanceId AND revision = @revision";
+        await _writer.WriteAsync(c => c.Prepared(sql, ("@instanceId", tenant), ("@revision", 1L)).ExecuteScalar(), CancellationToken.None);
+
+        var swapped = _writer.WriteAsync(c => c.Prepared(sql, ("@revision", 1L), ("@instanceId", tenant)).ExecuteScalar(), CancellationToken.None);
+
+        Assert.That(async () => await swapped, Throws.ArgumentException.With.Message.Contains("@revision"));
+    }
+
+    [Test]
     public void Migrations_are_applied_once_and_are_repeatable()
     {
         using var connection = new SqliteConnection($"Data Source={_plugin.DatabasePath}");

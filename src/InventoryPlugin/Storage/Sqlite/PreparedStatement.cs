@@ -13,26 +13,35 @@ namespace InventoryPlugin.Storage.Sqlite;
 /// <remarks>
 /// One execution lasts from <see cref="WriteContext.Prepared"/> to the end of <see cref="Execute"/>,
 /// <see cref="ExecuteScalar"/> or, for rows read one by one, <see cref="Dispose"/>; each of them
-/// resets the statement, so none is left running when the writer commits.
+/// resets the statement, so none is left running when the writer commits. A statement run to its end
+/// may run again with the same values (the savepoints do).
 /// </remarks>
 public sealed class PreparedStatement : IDisposable
 {
     private readonly sqlite3 _database;
     private readonly sqlite3_stmt _statement;
+    private readonly string[] _names;
     private readonly int[] _positions;
 
-    private PreparedStatement(sqlite3 database, sqlite3_stmt statement, int[] positions)
+    private PreparedStatement(sqlite3 database, sqlite3_stmt statement, string[] names, int[] positions)
     {
         _database = database;
         _statement = statement;
+        _names = names;
         _positions = positions;
     }
 
     /// <summary>Prepares <paramref name="sql"/> (one statement) for values given in the order of <paramref name="names"/>.</summary>
-    internal static PreparedStatement Prepare(SqliteConnection connection, string sql, ReadOnlySpan<string> names)
+    internal static PreparedStatement Prepare(SqliteConnection connection, string sql, string[] names)
     {
         var database = connection.Handle ?? throw new InvalidOperationException("The writer's connection is not open.");
-        Check(raw.sqlite3_prepare_v3(database, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement), database);
+        Check(raw.sqlite3_prepare_v3(database, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement, out string tail), database);
+        if (!string.IsNullOrWhiteSpace(tail))
+        {
+            statement.Dispose();
+            throw new ArgumentException($"Only one statement can be prepared at a time; this follows the first: {tail}", nameof(sql));
+        }
+
         var positions = new int[names.Length];
         for (var i = 0; i < names.Length; i++)
         {
@@ -44,15 +53,26 @@ public sealed class PreparedStatement : IDisposable
             }
         }
 
-        return new PreparedStatement(database, statement, positions);
+        return new PreparedStatement(database, statement, names, positions);
     }
 
     /// <summary>Starts an execution with these values, in the order the statement was prepared with.</summary>
     internal PreparedStatement Bind(ReadOnlySpan<(string Name, object? Value)> values)
     {
         raw.sqlite3_reset(_statement);
+        if (values.Length != _names.Length)
+        {
+            throw new ArgumentException($"The statement was prepared with {_names.Length} values, not {values.Length}.", nameof(values));
+        }
+
         for (var i = 0; i < values.Length; i++)
         {
+            // Positions are resolved once, by the first call's names: a later call in another order would bind silently wrong.
+            if (!string.Equals(values[i].Name, _names[i], StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Value {i} is {values[i].Name}; the statement was prepared with {_names[i]} there.", nameof(values));
+            }
+
             var position = _positions[i];
             Check(
                 values[i].Value switch
