@@ -27,20 +27,17 @@ public sealed class StoreWriterTests
     public async Task A_failing_write_in_a_batch_is_rolled_back_alone()
     {
         var tenant = PluginInstance.NewTenant();
-        using var gate = new ManualResetEventSlim();
-        // Holds the writer so that the next writes queue up and are taken as one batch.
-        var blocker = _writer.WriteAsync(_ => gate.Wait(TimeSpan.FromSeconds(10)), CancellationToken.None);
-        await Task.Delay(50);
-        var good1 = _writer.WriteAsync(c => InsertSetting(c, tenant + "-1"), CancellationToken.None);
-        var bad = _writer.WriteAsync<int>(c =>
-        {
-            InsertSetting(c, tenant + "-2");
-            throw new InvalidOperationException("boom");
-        }, CancellationToken.None);
-        var good2 = _writer.WriteAsync(c => InsertSetting(c, tenant + "-3"), CancellationToken.None);
-        gate.Set();
 
-        await Task.WhenAll(blocker, good1, good2);
+        var (good1, bad, good2) = await AsOneBatchAsync(
+            c => InsertSetting(c, tenant + "-1"),
+            c =>
+            {
+                InsertSetting(c, tenant + "-2");
+                throw new InvalidOperationException("boom");
+            },
+            c => InsertSetting(c, tenant + "-3"));
+
+        await Task.WhenAll(good1, good2);
         Assert.Multiple(() =>
         {
             Assert.That(async () => await bad, Throws.InvalidOperationException.With.Message.EqualTo("boom"));
@@ -63,15 +60,13 @@ public sealed class StoreWriterTests
     public async Task A_prepared_statement_that_breaks_a_constraint_fails_its_write_alone_with_the_sqlite_error()
     {
         var tenant = PluginInstance.NewTenant();
-        using var gate = new ManualResetEventSlim();
-        var blocker = _writer.WriteAsync(_ => gate.Wait(TimeSpan.FromSeconds(10)), CancellationToken.None);
-        await Task.Delay(50);
-        var first = _writer.WriteAsync(c => InsertSettingPrepared(c, tenant, null), CancellationToken.None);
-        var duplicate = _writer.WriteAsync(c => InsertSettingPrepared(c, tenant, null), CancellationToken.None);
-        var next = _writer.WriteAsync(c => InsertSettingPrepared(c, tenant + "-next", null), CancellationToken.None);
-        gate.Set();
 
-        await Task.WhenAll(blocker, first, next);
+        var (first, duplicate, next) = await AsOneBatchAsync(
+            c => InsertSettingPrepared(c, tenant, null),
+            c => InsertSettingPrepared(c, tenant, null),
+            c => InsertSettingPrepared(c, tenant + "-next", null));
+
+        await Task.WhenAll(first, next);
         Assert.Multiple(() =>
         {
             Assert.That(async () => await duplicate, Throws.TypeOf<SqliteException>()
@@ -147,6 +142,22 @@ public sealed class StoreWriterTests
             Assert.That(() => connection.Execute("DELETE FROM ledger WHERE instance_id = @tenant", new { tenant }),
                 Throws.TypeOf<SqliteException>().With.Message.Contains("append-only"));
         });
+    }
+
+    /// <summary>
+    /// Queues three writes behind one that holds the writer, so that the writer takes them as one batch;
+    /// returns their tasks once the holder is done.
+    /// </summary>
+    private async Task<(Task<int>, Task<int>, Task<int>)> AsOneBatchAsync(
+        Func<WriteContext, int> first, Func<WriteContext, int> second, Func<WriteContext, int> third)
+    {
+        using var gate = new ManualResetEventSlim();
+        var holder = _writer.WriteAsync(_ => gate.Wait(TimeSpan.FromSeconds(10)), CancellationToken.None);
+        await Task.Delay(50);
+        var writes = (_writer.WriteAsync(first, CancellationToken.None), _writer.WriteAsync(second, CancellationToken.None), _writer.WriteAsync(third, CancellationToken.None));
+        gate.Set();
+        Assert.That(await holder, Is.True, "the holder was released, not timed out");
+        return writes;
     }
 
     private static int InsertSetting(WriteContext context, string instanceId) =>
