@@ -5,7 +5,7 @@ namespace InventoryPlugin.Storage.Sqlite;
 internal static class SqliteLedger
 {
     /// <summary>
-    /// Appends <paramref name="entry"/> in the writer's transaction, through a prepared command; returns its seq.
+    /// Appends <paramref name="entry"/> in the writer's transaction, through a prepared statement; returns its seq.
     /// The record's number (schema version 6) is looked up in the same statement, with the query the readers use: its index pages are hot.
     /// </summary>
     public static long Append(this LedgerEntry entry, WriteContext context)
