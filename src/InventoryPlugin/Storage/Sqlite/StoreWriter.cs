@@ -109,6 +109,7 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        NativeHeap.KeepFreedMemory(Environment.GetEnvironmentVariable);
         _connection = OpenWriter();
         SqliteMigrator.Migrate(_connection);
         IsReady = true;
@@ -194,11 +195,14 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
                     var frames = CheckpointPassive(command);
                     if (frames >= WalRestartFrames)
                     {
+                        var arrived = long.MaxValue;
                         for (var pass = 0; pass < MaxCatchUpPasses; pass++)
                         {
                             var before = frames;
                             frames = CheckpointPassive(command);
-                            if (frames - before < CaughtUpFrames)
+                            var previouslyArrived = arrived;
+                            arrived = frames - before;
+                            if (arrived < CaughtUpFrames || arrived > previouslyArrived / 2)
                             {
                                 break;
                             }
