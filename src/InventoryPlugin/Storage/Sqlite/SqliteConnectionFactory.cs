@@ -7,6 +7,7 @@ namespace InventoryPlugin.Storage.Sqlite;
 public sealed class SqliteConnectionFactory
 {
     private readonly string _connectionString;
+    private readonly string _writerConnectionString;
 
     public SqliteConnectionFactory(IOptions<StorageOptions> options, IHostEnvironment environment)
     {
@@ -18,6 +19,12 @@ public sealed class SqliteConnectionFactory
 
         DatabasePath = builder.DataSource;
         _connectionString = builder.ToString();
+        if (builder.Mode is not SqliteOpenMode.Memory && CoalescedWalVfs.EnsureRegistered())
+        {
+            builder.Vfs = CoalescedWalVfs.Name;
+        }
+
+        _writerConnectionString = builder.ToString();
     }
 
     public string DatabasePath { get; }
@@ -33,9 +40,15 @@ public sealed class SqliteConnectionFactory
 
     /// <summary>
     /// The writer's own connection. synchronous=FULL: a platform request is acknowledged only
-    /// after its commit has reached the disk.
+    /// after its commit has reached the disk. It writes each commit's WAL frames in one call
+    /// (<see cref="CoalescedWalVfs"/>, which relies on that FULL).
     /// </summary>
-    public SqliteConnection OpenWriter()
+    public SqliteConnection OpenWriter() => OpenForWrites(_writerConnectionString);
+
+    /// <summary>The background checkpointer's connection: set up as the writer's, but it writes no WAL frames.</summary>
+    public SqliteConnection OpenCheckpointer() => OpenForWrites(_connectionString);
+
+    private SqliteConnection OpenForWrites(string connectionString)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(DatabasePath));
         if (!string.IsNullOrEmpty(directory))
@@ -43,7 +56,7 @@ public sealed class SqliteConnectionFactory
             Directory.CreateDirectory(directory);
         }
 
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         connection.Open();
         Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
         return connection;

@@ -184,7 +184,7 @@ public sealed partial class StoreWriter : IHostedService, IDisposable
     {
         try
         {
-            using var connection = _connections.OpenWriter();
+            using var connection = _connections.OpenCheckpointer();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
             while (true)
