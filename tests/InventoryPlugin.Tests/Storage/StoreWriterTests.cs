@@ -105,9 +105,9 @@ public sealed class StoreWriterTests
     {
         var tenant = PluginInstance.NewTenant();
         const string sql = "SELECT COUNT(*) FROM tenant_settings WHERE instance_id = @instanceId AND revision = @revision";
-        await _writer.WriteAsync(c => c.Prepared(sql, ("@instanceId", tenant), ("@revision", 1L)).ExecuteScalar(), CancellationToken.None);
+        await _writer.WriteAsync(c => c.Prepared(sql, ("@instanceId", tenant), ("@revision", 1L)).Execute(), CancellationToken.None);
 
-        var swapped = _writer.WriteAsync(c => c.Prepared(sql, ("@revision", 1L), ("@instanceId", tenant)).ExecuteScalar(), CancellationToken.None);
+        var swapped = _writer.WriteAsync(c => c.Prepared(sql, ("@revision", 1L), ("@instanceId", tenant)).Execute(), CancellationToken.None);
 
         Assert.That(async () => await swapped, Throws.ArgumentException.With.Message.Contains("@revision"));
     }

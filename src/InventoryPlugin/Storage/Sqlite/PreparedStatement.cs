@@ -12,7 +12,7 @@ namespace InventoryPlugin.Storage.Sqlite;
 /// </summary>
 /// <remarks>
 /// One execution lasts from <see cref="WriteContext.Prepared"/> to the end of <see cref="Execute"/>,
-/// <see cref="ExecuteScalar"/> or, for rows read one by one, <see cref="Dispose"/>; each of them
+/// <see cref="ExecuteInsert"/> or, for rows read one by one, <see cref="Dispose"/>; each of them
 /// resets the statement, so none is left running when the writer commits. A statement run to its end
 /// may run again with the same values (the savepoints do).
 /// </remarks>
@@ -105,25 +105,26 @@ public sealed class PreparedStatement : IDisposable
         return false;
     }
 
-    /// <summary>Runs the statement to its end.</summary>
-    public void Execute()
+    /// <summary>Runs the statement to its end; for an INSERT, UPDATE or DELETE, the rows it changed (SQLite's count of its last such statement).</summary>
+    public int Execute()
     {
         while (Read())
         {
         }
+
+        return raw.sqlite3_changes(_database);
     }
 
-    /// <summary>The first column of the first row (null without a row, or for NULL); runs the statement to its end.</summary>
-    public long? ExecuteScalar()
+    /// <summary>Runs an INSERT to its end; the rowid of the row it inserted.</summary>
+    /// <remarks>
+    /// Instead of <c>RETURNING</c>: SQLite runs a statement with <c>RETURNING</c> as one with a trigger,
+    /// so each one inside the writer's transaction opens a statement journal of its own and copies every
+    /// page it touches into it again, however often the request's savepoint already holds that page.
+    /// </remarks>
+    public long ExecuteInsert()
     {
-        if (!Read())
-        {
-            return null;
-        }
-
-        var value = IsNull(0) ? (long?)null : GetInt64(0);
         Execute();
-        return value;
+        return raw.sqlite3_last_insert_rowid(_database);
     }
 
     public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;

@@ -16,13 +16,12 @@ internal static class SqliteLedger
                                 request_id, actor_type, actor_id, restrict_flag, created_at, allocated_delta, allocation_id)
             VALUES (@InstanceId, @recordId, ({SqliteLedgerQueries.RecordNumber}), @Delta, @QuantityAfter, @Operation, @Reason, @OrderId,
                     @RequestId, @ActorType, @ActorId, @RestrictFlag, @CreatedAt, @AllocatedDelta, @AllocationId)
-            RETURNING seq
             """,
             ("@InstanceId", entry.InstanceId), ("@recordId", entry.RecordId), ("@Delta", entry.Delta), ("@QuantityAfter", entry.QuantityAfter),
             ("@Operation", LedgerEntry.OperationName(entry.Operation)), ("@Reason", entry.Reason), ("@OrderId", entry.OrderId),
             ("@RequestId", entry.RequestId), ("@ActorType", entry.ActorType), ("@ActorId", entry.ActorId),
             ("@RestrictFlag", entry.RestrictFlag), ("@CreatedAt", entry.CreatedAt), ("@AllocatedDelta", entry.AllocatedDelta),
-            ("@AllocationId", entry.AllocationId)).ExecuteScalar()!.Value;
+            ("@AllocationId", entry.AllocationId)).ExecuteInsert();
         context.Watch.Saw(entry);
         return seq;
     }

@@ -138,19 +138,20 @@ public sealed partial class SqliteStockStore(StoreWriter writer) : IStockStore
 
     /// <summary>
     /// The update is guarded twice: by the revision that was judged, and, for a restricted decrement,
-    /// by the floor itself, so the statement alone can never sell past it.
+    /// by the floor itself, so the statement alone can never sell past it. The revision guard is also
+    /// why the quantity after is the judged one plus the delta (no <c>RETURNING</c>, see
+    /// <see cref="PreparedStatement.ExecuteInsert"/>).
     /// </summary>
     private static long UpdateGuarded(WriteContext context, RecordStep.Update step)
     {
-        var quantityAfter = context.Prepared(
+        var updated = context.Prepared(
             """
             UPDATE stock_records
             SET quantity = quantity + @delta, revision = revision + 1, updated_at = @now
             WHERE id = @id AND revision = @revision AND (@floor IS NULL OR quantity + @delta >= @floor)
-            RETURNING quantity
             """,
-            ("@id", step.Record.Id), ("@revision", step.Record.Revision), ("@delta", step.Delta), ("@floor", step.Floor), ("@now", context.NowMs)).ExecuteScalar();
-        return quantityAfter ?? throw new InvalidOperationException(
+            ("@id", step.Record.Id), ("@revision", step.Record.Revision), ("@delta", step.Delta), ("@floor", step.Floor), ("@now", context.NowMs)).Execute();
+        return updated == 1 ? step.Record.Quantity + step.Delta : throw new InvalidOperationException(
             $"Stock record {step.Record.Id} changed between judging and updating; the request was rolled back.");
     }
 
