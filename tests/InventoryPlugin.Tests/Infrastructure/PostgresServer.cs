@@ -347,7 +347,7 @@ public static class PostgresServer
         public string LogFile => Path.Combine(Folder, "log");
 
         public string ConnectionStringFor(string database) => string.Create(CultureInfo.InvariantCulture,
-            $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=100");
+            $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database}");
 
         /// <summary>initdb, then pg_ctl start; returns why it failed, or null.</summary>
         public string? Start()

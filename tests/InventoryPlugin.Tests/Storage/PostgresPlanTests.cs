@@ -1,0 +1,67 @@
+using Dapper;
+using InventoryPlugin.Storage.Postgres;
+using InventoryPlugin.Tests.Infrastructure;
+using Npgsql;
+
+namespace InventoryPlugin.Tests.Storage;
+
+/// <summary>
+/// The platform transaction runs its lookups with the one generic plan it forces (so PostgreSQL does not
+/// plan them afresh at every request), and that plan must find each demanded record through the unique
+/// key's index: never a scan or a hash of the tenant's records, whose count has no bound. Checked on a
+/// table that has no statistics yet, as on a new database, where the planner has the least to go on.
+/// </summary>
+public sealed class PostgresPlanTests
+{
+    private const int Records = 1000;
+    private NpgsqlConnection _connection = null!;
+
+    private static IEnumerable<TestCaseData> Statements()
+    {
+        yield return new TestCaseData(PostgresStockStore.LockSql, "text, text[], text[], text[], text[]").SetName("lock the demanded records");
+        yield return new TestCaseData(PostgresStockStore.ReadLockedSql, "text, text[], text[], text[], text[], bigint").SetName("read the locked records");
+    }
+
+    [OneTimeSetUp]
+    public async Task CreateDatabaseAsync()
+    {
+        _connection = new NpgsqlConnection(await PostgresServer.CreateDatabaseAsync());
+        await _connection.OpenAsync();
+        await PostgresMigrator.MigrateAsync(_connection, CancellationToken.None);
+        // No statistics during the test: autovacuum would otherwise analyze the table once it fills.
+        await _connection.ExecuteAsync("ALTER TABLE stock_records SET (autovacuum_enabled = false)");
+        await _connection.ExecuteAsync(
+            """
+            INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
+                                       track_quantity, quantity, in_stock, revision, created_at, updated_at)
+            SELECT 'record-' || n, 'tenant', 'app', 'item-' || n, '', 'location', true, 10, true, 1, 0, 0
+            FROM generate_series(1, @Records) AS n
+            """,
+            new { Records });
+    }
+
+    [OneTimeTearDown]
+    public async Task CloseAsync() => await _connection.DisposeAsync();
+
+    [TestCaseSource(nameof(Statements))]
+    public async Task Its_generic_plan_finds_each_record_through_the_key_index(string sql, string parameterTypes)
+    {
+        await _connection.ExecuteAsync("DEALLOCATE ALL");
+        await using var transaction = await _connection.BeginTransactionAsync();
+        await _connection.ExecuteAsync(PostgresStockStore.GenericPlansSql, transaction: transaction);
+        await _connection.ExecuteAsync($"PREPARE demanded ({parameterTypes}) AS {sql}", transaction: transaction);
+        var arguments = "'tenant', ARRAY['app', 'app'], ARRAY['item-7', 'item-3'], ARRAY['', ''], ARRAY['location', 'location']"
+            + (parameterTypes.EndsWith("bigint", StringComparison.Ordinal) ? ", 0" : "");
+        var plan = string.Join('\n', await _connection.QueryAsync<string>($"EXPLAIN EXECUTE demanded({arguments})", transaction: transaction));
+        var analysed = await _connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'stock_records')", transaction: transaction);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(analysed, Is.False, "the table has no statistics yet");
+            Assert.That(plan, Does.StartWith("Nested Loop"), "the demands joined to their records one by one: " + plan);
+            Assert.That(plan, Does.Match(@"Index Cond: \(\(instance_id = \$1\) AND .*catalog_item_id = k\.catalog_item_id"), plan);
+            Assert.That(plan, Does.Not.Contain("Seq Scan on stock_records"), plan);
+        });
+    }
+}
