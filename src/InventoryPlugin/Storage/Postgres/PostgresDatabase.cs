@@ -34,11 +34,6 @@ public sealed class PostgresDatabase : IAsyncDisposable
             builder.MaxPoolSize = DefaultMaxPoolSize;
         }
 
-        if (Environment.GetEnvironmentVariable("XPERIMENT_PG_MAXPOOL") is { } max)
-        {
-            builder.MaxPoolSize = int.Parse(max, System.Globalization.CultureInfo.InvariantCulture);
-        }
-
         Description = $"{builder.Host}:{builder.Port}/{builder.Database}";
         DataSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }
