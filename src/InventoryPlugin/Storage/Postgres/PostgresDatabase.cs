@@ -17,7 +17,7 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// lock it spent three times as much per request as with 8. Requests queue better here, for a
     /// connection, than there (README, levers).
     /// </summary>
-    public const int DefaultMaxPoolSize = 16;
+    public const int DefaultMaxPoolSize = 8;
 
     public PostgresDatabase(IOptions<StorageOptions> options)
     {
