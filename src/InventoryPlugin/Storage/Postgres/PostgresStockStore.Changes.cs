@@ -189,9 +189,10 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlansSql));
-        if (change.RequestId is not null)
+        var claim = change.RequestId is null ? null : Command(ClaimSql, change.InstanceId, change.RequestId, change.RequestDigest, now);
+        if (claim is not null)
         {
-            batch.BatchCommands.Add(Command(ClaimSql, change.InstanceId, change.RequestId, change.RequestDigest, now));
+            batch.BatchCommands.Add(claim);
         }
 
         batch.BatchCommands.Add(Command(SettingsSql, change.InstanceId));
@@ -204,7 +205,7 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             }
         }
 
-        return (change.RequestId is null || batch.BatchCommands[1].RecordsAffected == 1, settings);
+        return (claim is null || claim.RecordsAffected == 1, settings);
     }
 
     private static async Task<ChangeOutcome> EarlierAnswerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StockChange change, CancellationToken cancellationToken)
