@@ -64,4 +64,26 @@ public sealed class PostgresPlanTests
             Assert.That(plan, Does.Not.Contain("Seq Scan on stock_records"), plan);
         });
     }
+
+    [Test]
+    public async Task Its_update_finds_each_record_through_the_primary_key()
+    {
+        await _connection.ExecuteAsync("DEALLOCATE ALL");
+        await using var transaction = await _connection.BeginTransactionAsync();
+        await _connection.ExecuteAsync(PostgresStockStore.GenericPlansSql, transaction: transaction);
+        await _connection.ExecuteAsync(
+            $"PREPARE changed (text, text, text, text, text, text, text, boolean, bigint, text[], bigint[], bigint[], bigint[], int[]) AS {PostgresStockStore.UpdateSql}",
+            transaction: transaction);
+        var plan = string.Join('\n', await _connection.QueryAsync<string>(
+            "EXPLAIN EXECUTE changed('tenant', 'DECREMENT', NULL, 'order', 'request', 'APP', 'app', true, 0, ARRAY['record-7'], ARRAY[1], ARRAY[-1], ARRAY[0], ARRAY[0])",
+            transaction: transaction));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan, Does.Contain("Index Scan using stock_records_pkey on stock_records"), plan);
+            Assert.That(plan, Does.Contain("Tid Scan on stock_records s"), "the row version the lookup found is the one updated: " + plan);
+            Assert.That(plan, Does.Not.Contain("Seq Scan on stock_records"), plan);
+            Assert.That(plan, Does.Not.Contain("Hash"), plan);
+        });
+    }
 }

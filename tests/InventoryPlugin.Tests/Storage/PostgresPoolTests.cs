@@ -21,4 +21,18 @@ public sealed class PostgresPoolTests
 
         Assert.That(new NpgsqlConnectionStringBuilder(database.DataSource.ConnectionString).MaxPoolSize, Is.EqualTo(expected));
     }
+
+    [TestCase("Host=db;Database=inventory", true)]
+    [TestCase("Host=db;Database=inventory;No Reset On Close=false", false)]
+    [TestCase("Host=db;Database=inventory;NoResetOnClose=false", false)]
+    public async Task Pooled_connections_go_back_without_a_reset_unless_the_connection_string_asks_for_one(string connectionString, bool expected)
+    {
+        await using var database = new PostgresDatabase(Options.Create(new StorageOptions { Provider = "Postgres", ConnectionString = connectionString }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(new NpgsqlConnectionStringBuilder(database.DataSource.ConnectionString).NoResetOnClose, Is.EqualTo(expected));
+            Assert.That(new NpgsqlConnectionStringBuilder(database.SessionDataSource.ConnectionString).Pooling, Is.False, "session state ends with its connection");
+        });
+    }
 }

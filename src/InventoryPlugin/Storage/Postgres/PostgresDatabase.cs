@@ -34,11 +34,28 @@ public sealed class PostgresDatabase : IAsyncDisposable
             builder.MaxPoolSize = DefaultMaxPoolSize;
         }
 
+        // Pooled connections carry no session state of their own (the work on them keeps to transactions:
+        // SET LOCAL, transaction-scoped advisory locks), so the reset Npgsql would otherwise send before a
+        // connection's next use, seven statements, is only work for the database at every request (README, levers).
+        if (!Names(options.Value.ConnectionString, "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         Description = $"{builder.Host}:{builder.Port}/{builder.Database}";
         DataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        SessionDataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString);
     }
 
+    /// <summary>The pool every request's work runs on: transactions only, nothing that outlives them.</summary>
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>
+    /// Unpooled connections for work that holds session state (the migrations' and the webhook
+    /// dispatcher's session advisory locks): closing one ends its session, and with it the state,
+    /// whatever went wrong before.
+    /// </summary>
+    public NpgsqlDataSource SessionDataSource { get; }
 
     /// <summary>Host, port and database: what logs and commands may show (never the password).</summary>
     public string Description { get; }
@@ -72,7 +89,11 @@ public sealed class PostgresDatabase : IAsyncDisposable
         _ => false,
     };
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync().ConfigureAwait(false);
+        await SessionDataSource.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Whether <paramref name="connectionString"/> sets one of these keywords (spaces and case aside).</summary>
     private static bool Names(string connectionString, params string[] keywords)

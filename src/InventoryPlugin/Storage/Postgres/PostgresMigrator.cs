@@ -22,7 +22,7 @@ public sealed partial class PostgresMigrator(PostgresDatabase database, ILogger<
     {
         try
         {
-            await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await database.SessionDataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (PostgresDatabase.IsUnavailable(exception))

@@ -37,7 +37,7 @@ public sealed partial class PostgresSessions(PostgresDatabase database, ILogger<
                 return true;
             }
 
-            _lease = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            _lease = await database.SessionDataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", _lease) { Parameters = { new() { Value = DispatchLock } } };
             if ((bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
             {
@@ -63,20 +63,7 @@ public sealed partial class PostgresSessions(PostgresDatabase database, ILogger<
             return;
         }
 
-        // A pooled connection goes back to the pool: it must not take the lock with it.
-        try
-        {
-            if (_lease.State == System.Data.ConnectionState.Open)
-            {
-                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", _lease);
-                await unlock.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
-        }
-        catch (Exception exception) when (PostgresDatabase.IsUnavailable(exception))
-        {
-            // The connection is gone, and with it the lock.
-        }
-
+        // Unpooled: closing the connection ends its session, and the server releases the lock.
         await _lease.DisposeAsync().ConfigureAwait(false);
         _lease = null;
     }

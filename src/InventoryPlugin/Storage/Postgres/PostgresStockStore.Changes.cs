@@ -71,14 +71,24 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     // $1..$9: the ledger columns every entry of the request shares.
     private const string LedgerColumns = "instance_id, record_id, delta, quantity_after, operation, reason, order_id, request_id, actor_type, actor_id, restrict_flag, created_at";
 
-    /// <summary>Guarded like SQLite's: by the judged revision and, for a restricted decrement, by the floor.</summary>
-    private const string UpdateSql = $"""
+    /// <summary>
+    /// Guarded like SQLite's: by the judged revision and, for a restricted decrement, by the floor. Each
+    /// record is found and guarded by a primary-key lookup of its own, and then updated at the row version
+    /// that lookup found (<c>ctid</c>), the one thing the update joins on: joined by id and revision, the
+    /// generic plan could hash the changes and scan the whole table at every request (README, levers).
+    /// The version cannot move in between: the records are locked by <see cref="LockSql"/> and each is
+    /// updated once per transaction.
+    /// </summary>
+    internal const string UpdateSql = $"""
         WITH v AS (SELECT * FROM unnest($10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::int[]) AS v(id, revision, delta, floor, ord)),
         changed AS (
             UPDATE stock_records s
             SET quantity = s.quantity + v.delta, revision = s.revision + 1, updated_at = $9
-            FROM v
-            WHERE s.id = v.id AND s.revision = v.revision AND (v.floor IS NULL OR s.quantity + v.delta >= v.floor)
+            FROM v CROSS JOIN LATERAL (
+                SELECT r.ctid FROM stock_records r
+                WHERE r.id = v.id AND r.revision = v.revision AND (v.floor IS NULL OR r.quantity + v.delta >= v.floor)
+                LIMIT 1) r
+            WHERE s.ctid = r.ctid
             RETURNING s.id, s.quantity, v.delta, v.ord)
         INSERT INTO ledger ({LedgerColumns})
         SELECT $1, id, delta, quantity, $2, $3, $4, $5, $6, $7, $8, $9 FROM changed ORDER BY ord
