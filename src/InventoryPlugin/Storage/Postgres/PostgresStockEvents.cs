@@ -32,21 +32,6 @@ internal static class PostgresStockEvents
     public static void Know(NpgsqlTransaction transaction, StockRecordState after) => Watches.GetOrCreateValue(transaction).Know(after);
 
     /// <summary>
-    /// True when <see cref="SettleAsync"/> has nothing to read or write: every record the transaction
-    /// changed is known to stay at the level it last announced. The watch is then dropped.
-    /// </summary>
-    public static bool IsSettled(NpgsqlTransaction transaction)
-    {
-        if (Watches.TryGetValue(transaction, out var watch) && watch.Records.Keys.Any(id => !watch.KnownToStay(id)))
-        {
-            return false;
-        }
-
-        Watches.Remove(transaction);
-        return true;
-    }
-
-    /// <summary>
     /// Judges every record the transaction changed against the level it last announced; remembers a new
     /// level and writes its event to the outbox. Call it last, just before the commit.
     /// </summary>

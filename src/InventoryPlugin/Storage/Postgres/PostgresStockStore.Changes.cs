@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using InventoryPlugin.Stock;
 using Npgsql;
 using NpgsqlTypes;
@@ -6,11 +5,11 @@ using NpgsqlTypes;
 namespace InventoryPlugin.Storage.Postgres;
 
 /// <summary>
-/// The PostgreSQL store, shared by any number of replicas. A platform request is one transaction in two
-/// round trips: claim the requestId (the primary key makes a duplicate wait for the first and then replay
-/// its answer), read the settings and lock the request's records in key order (so two requests never
-/// deadlock); judge them with <see cref="StockChangePlan"/>; then update the records, append their ledger
-/// entries, store the answer and commit, all in one batch.
+/// The PostgreSQL store, shared by any number of replicas. A platform request is one transaction in
+/// three round trips and a commit: claim the requestId (the primary key makes a duplicate wait for the
+/// first and then replay its answer) and read the settings; lock the request's records in key order
+/// (so two requests never deadlock) and judge them with <see cref="StockChangePlan"/>; then update the
+/// records, append their ledger entries and store the answer, all in one batch.
 /// </summary>
 public sealed partial class PostgresStockStore(PostgresDatabase database, TimeProvider clock) : IStockStore
 {
@@ -69,12 +68,6 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     /// </summary>
     internal const string GenericPlansSql = "SET LOCAL plan_cache_mode = force_generic_plan";
 
-    /// <summary>
-    /// Cannot happen while the records are locked; if it does, the statement fails and nothing of the
-    /// request is kept (<c>inventory_assert</c>, migration 7), its COMMIT included when sent with it.
-    /// </summary>
-    private const string ChangedUnderLock = "A record was not as judged under its lock; the request was rolled back.";
-
     // $1..$9: the ledger columns every entry of the request shares.
     private const string LedgerColumns = "instance_id, record_id, delta, quantity_after, operation, reason, order_id, request_id, actor_type, actor_id, restrict_flag, created_at";
 
@@ -96,12 +89,9 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
                 WHERE r.id = v.id AND r.revision = v.revision AND (v.floor IS NULL OR r.quantity + v.delta >= v.floor)
                 LIMIT 1) r
             WHERE s.ctid = r.ctid
-            RETURNING s.id, s.quantity, v.delta, v.ord),
-        ledgered AS (
-            INSERT INTO ledger ({LedgerColumns})
-            SELECT $1, id, delta, quantity, $2, $3, $4, $5, $6, $7, $8, $9 FROM changed ORDER BY ord
-            RETURNING 1)
-        SELECT inventory_assert((SELECT count(*) FROM ledgered) = cardinality($10::text[]), '{ChangedUnderLock}')
+            RETURNING s.id, s.quantity, v.delta, v.ord)
+        INSERT INTO ledger ({LedgerColumns})
+        SELECT $1, id, delta, quantity, $2, $3, $4, $5, $6, $7, $8, $9 FROM changed ORDER BY ord
         """;
 
     /// <summary>
@@ -119,78 +109,25 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             ON CONFLICT ON CONSTRAINT stock_records_key DO UPDATE
             SET quantity = stock_records.quantity + excluded.quantity, revision = stock_records.revision + 1, updated_at = excluded.updated_at
             RETURNING stock_records.id, stock_records.app_id, stock_records.catalog_item_id, stock_records.variant_key,
-                      stock_records.location_id, stock_records.quantity),
-        ledgered AS (
-            INSERT INTO ledger ({LedgerColumns})
-            SELECT $1, c.id, v.delta, c.quantity, $2, $3, $4, $5, $6, $7, $8, $9
-            FROM created c JOIN v USING (app_id, catalog_item_id, variant_key, location_id)
-            ORDER BY v.ord
-            RETURNING 1)
-        SELECT inventory_assert((SELECT count(*) FROM ledgered) = cardinality($10::text[]), '{ChangedUnderLock}')
+                      stock_records.location_id, stock_records.quantity)
+        INSERT INTO ledger ({LedgerColumns})
+        SELECT $1, c.id, v.delta, c.quantity, $2, $3, $4, $5, $6, $7, $8, $9
+        FROM created c JOIN v USING (app_id, catalog_item_id, variant_key, location_id)
+        ORDER BY v.ord
         """;
 
     private const string AnswerSql = "UPDATE idempotency SET status_code = $3, body = $4 WHERE instance_id = $1 AND request_id = $2";
 
-    /// <summary>Tries of a change whose tenant's settings change under it each time, before a 503.</summary>
-    private const int SettingsAttempts = 3;
-
-    /// <summary>Tenants whose settings a replica remembers; past that it starts over.</summary>
-    private const int SettingsRemembered = 10_000;
-
-    /// <summary>
-    /// Each tenant's settings as this replica's last change read them: a guess, so that the records a
-    /// change names can be locked in the round trip that reads the settings. The change checks the
-    /// guess against what it read (<see cref="TryApplyAsync"/>), so a stale one costs a retry, never a
-    /// wrong record.
-    /// </summary>
-    private readonly ConcurrentDictionary<string, TenantSettings> _settingsSeen = new(StringComparer.Ordinal);
-
-    private TenantSettings SettingsSeen(string instanceId) => _settingsSeen.GetValueOrDefault(instanceId, TenantSettings.Defaults);
-
-    private void RememberSettings(string instanceId, TenantSettings settings)
-    {
-        if (_settingsSeen.Count >= SettingsRemembered)
-        {
-            _settingsSeen.Clear();
-        }
-
-        _settingsSeen[instanceId] = settings;
-    }
-
     public Task<ChangeOutcome> ApplyAsync(StockChange change, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken) =>
-        database.RunAsync(async connection =>
-        {
-            for (var attempt = 1; ; attempt++)
-            {
-                var outcome = await TryApplyAsync(connection, change, SettingsSeen(change.InstanceId), render, cancellationToken).ConfigureAwait(false);
-                if (outcome is not null)
-                {
-                    return outcome;
-                }
+        database.RunAsync(connection => ApplyAsync(connection, change, render, cancellationToken), cancellationToken);
 
-                if (attempt == SettingsAttempts)
-                {
-                    throw new StoreUnavailableException($"The settings of {change.InstanceId} changed during each of {attempt} tries; nothing was changed.");
-                }
-            }
-        }, cancellationToken);
-
-    /// <summary>
-    /// One transaction in two round trips: the claim, the settings and the locked records (their keys
-    /// resolved with the settings this replica saw last); then the writes, the answer and, when nothing
-    /// else is left to run, the COMMIT. Null when the settings read differ from those the keys were
-    /// resolved with in a way that moves a record: rolled back, to be tried again with the new ones.
-    /// </summary>
-    private async Task<ChangeOutcome?> TryApplyAsync(
-        NpgsqlConnection connection, StockChange change, TenantSettings expected, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken)
+    private async Task<ChangeOutcome> ApplyAsync(NpgsqlConnection connection, StockChange change, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         PostgresStockEvents.Begin(transaction);
 
-        var demands = StockChangePlan.SumPerRecord(change, expected);
-        var (claimed, settings, locked, held) = await ClaimAndLockAsync(connection, transaction, change, demands, now, cancellationToken).ConfigureAwait(false);
-        RememberSettings(change.InstanceId, settings);
+        var (claimed, settings) = await ClaimAndReadSettingsAsync(connection, transaction, change, now, cancellationToken).ConfigureAwait(false);
         if (!claimed)
         {
             // The requestId was committed by another transaction (it waited for that one to finish).
@@ -199,12 +136,8 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             return earlier;
         }
 
-        if (settings != expected && !StockChangePlan.SumPerRecord(change, settings).SequenceEqual(demands))
-        {
-            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            return null;
-        }
-
+        var demands = StockChangePlan.SumPerRecord(change, settings);
+        var (locked, held) = await LockRecordsAsync(connection, transaction, change.InstanceId, demands, now, cancellationToken, heldFor: change).ConfigureAwait(false);
         var records = AllocationRules.WithoutHolds(locked, held.GroupBy(h => h.RecordId).ToDictionary(g => g.Key, g => g.Sum(h => h.Quantity)));
         var decision = StockChangePlan.Decide(change, demands, records, settings.UnknownItemPolicy);
         ChangeOutcome outcome = decision is ChangeDecision.Refuse refuse ? new ChangeOutcome.Refused(refuse.Items) : new ChangeOutcome.Applied();
@@ -229,6 +162,18 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             batch.BatchCommands.Add(Command(AnswerSql, change.InstanceId, change.RequestId, answer.StatusCode, answer.Body));
         }
 
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var ledgered = (updates.Count > 0 ? batch.BatchCommands[0].RecordsAffected : 0)
+                + (creates.Count > 0 ? batch.BatchCommands[updates.Count > 0 ? 1 : 0].RecordsAffected : 0);
+            if (ledgered != steps.Count)
+            {
+                // Cannot happen while the rows are locked; if it does, nothing of the request is kept.
+                throw new InvalidOperationException($"{steps.Count} records were to change but {ledgered} did; the request was rolled back.");
+            }
+        }
+
         // An auto-created record starts at its own level (another replica creating it at the same
         // moment is the one case whose crossing waits for the record's next change).
         foreach (var update in updates)
@@ -237,37 +182,20 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             PostgresStockEvents.Know(transaction, update.Record with { Quantity = update.Record.Quantity + update.Delta });
         }
 
-        var consumesHolds = decision is ChangeDecision.Apply && held.Count > 0;
-        if (!consumesHolds && PostgresStockEvents.IsSettled(transaction))
-        {
-            // Nothing is left to run between the writes and the commit: one round trip for both. Once
-            // the commit is sent its outcome no longer depends on the caller waiting for it.
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-            await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-            return outcome;
-        }
-
-        if (batch.BatchCommands.Count > 0)
-        {
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (consumesHolds)
+        if (decision is ChangeDecision.Apply && held.Count > 0)
         {
             await ConsumeAsync(connection, transaction, change, held, now).ConfigureAwait(false);
         }
 
         await PostgresStockEvents.SettleAsync(connection, transaction, now).ConfigureAwait(false);
+
+        // Once the commit is sent its outcome no longer depends on the caller waiting for it.
         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         return outcome;
     }
 
-    /// <summary>
-    /// The first round trip: claims the requestId, reads the tenant's settings, locks the demanded records
-    /// and reads them and, for a decrement, what its order holds.
-    /// </summary>
-    private static async Task<(bool Claimed, TenantSettings Settings, StockRecordState?[] Records, List<AllocationRows.HeldRow> Held)> ClaimAndLockAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, StockChange change, IReadOnlyList<Demand> demands, long now, CancellationToken cancellationToken)
+    private static async Task<(bool Claimed, TenantSettings Settings)> ClaimAndReadSettingsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, StockChange change, long now, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlansSql));
@@ -278,23 +206,16 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
         }
 
         batch.BatchCommands.Add(Command(SettingsSql, change.InstanceId));
-        var readsHolds = AddLockCommands(batch, change.InstanceId, demands, now, heldFor: change);
-
         var settings = TenantSettings.Defaults;
-        StockRecordState?[] records;
-        List<AllocationRows.HeldRow> held;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 settings = TenantSettings.FromStored(reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
             }
-
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            (records, held) = await ReadLockedAsync(reader, demands.Count, readsHolds, cancellationToken).ConfigureAwait(false);
         }
 
-        return (claim is null || claim.RecordsAffected == 1, settings, records, held);
+        return (claim is null || claim.RecordsAffected == 1, settings);
     }
 
     private static async Task<ChangeOutcome> EarlierAnswerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StockChange change, CancellationToken cancellationToken)
@@ -322,14 +243,6 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
         StockChange? heldFor = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
-        var readsHolds = AddLockCommands(batch, instanceId, demands, now, heldFor);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadLockedAsync(reader, demands.Count, readsHolds, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Adds the lock, the read and, for a decrement, its order's holds; true when the holds are read.</summary>
-    private static bool AddLockCommands(NpgsqlBatch batch, string instanceId, IReadOnlyList<Demand> demands, long now, StockChange? heldFor)
-    {
         foreach (var sql in new[] { LockSql, ReadLockedSql })
         {
             var command = new NpgsqlBatchCommand(sql);
@@ -346,25 +259,19 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             batch.BatchCommands.Add(command);
         }
 
-        if (heldFor is not { Operation: StockOperation.Decrement })
+        var readsHolds = heldFor is { Operation: StockOperation.Decrement };
+        if (readsHolds)
         {
-            return false;
+            var held = new NpgsqlBatchCommand(AllocationRows.HeldForOrder);
+            held.Parameters.Add(new NpgsqlParameter("instanceId", heldFor!.InstanceId));
+            held.Parameters.Add(new NpgsqlParameter("orderId", heldFor.OrderId));
+            held.Parameters.Add(new NpgsqlParameter("now", now));
+            batch.BatchCommands.Add(held);
         }
 
-        var held = new NpgsqlBatchCommand(AllocationRows.HeldForOrder);
-        held.Parameters.Add(new NpgsqlParameter("instanceId", heldFor.InstanceId));
-        held.Parameters.Add(new NpgsqlParameter("orderId", heldFor.OrderId));
-        held.Parameters.Add(new NpgsqlParameter("now", now));
-        batch.BatchCommands.Add(held);
-        return true;
-    }
-
-    /// <summary>Reads what <see cref="AddLockCommands"/> asked for, from the lock's result on.</summary>
-    private static async Task<(StockRecordState?[] Records, List<AllocationRows.HeldRow> Held)> ReadLockedAsync(
-        NpgsqlDataReader reader, int demandCount, bool readsHolds, CancellationToken cancellationToken)
-    {
-        var records = new StockRecordState?[demandCount];
+        var records = new StockRecordState?[demands.Count];
         var holds = new List<AllocationRows.HeldRow>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
