@@ -8,7 +8,10 @@ public sealed partial class PostgresSessions(PostgresDatabase database, ILogger<
     /// <summary>The session advisory lock whose holder dispatches webhooks (any constant the application owns).</summary>
     private const long DispatchLock = 0x496e76_57686b73; // "InvWhks"
 
-    private NpgsqlConnection? _lease;
+    // Outside the pool, kept between tries: whoever holds the lock holds it on this session, and a
+    // replica waiting for it asks again on the same one rather than opening a connection at every poll.
+    private NpgsqlConnection? _session;
+    private bool _holdsLease;
 
     public Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) =>
         database.RunAsync(connection => work(connection), cancellationToken);
@@ -30,42 +33,48 @@ public sealed partial class PostgresSessions(PostgresDatabase database, ILogger<
     {
         try
         {
-            if (_lease is not null)
+            _session ??= await database.SessionDataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            if (_holdsLease)
             {
-                await using var alive = new NpgsqlCommand("SELECT 1", _lease);
+                await using var alive = new NpgsqlCommand("SELECT 1", _session);
                 await alive.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
                 return true;
             }
 
-            _lease = await database.SessionDataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", _lease) { Parameters = { new() { Value = DispatchLock } } };
-            if ((bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", _session) { Parameters = { new() { Value = DispatchLock } } };
+            _holdsLease = (bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            if (_holdsLease)
             {
                 LogLeaseTaken();
-                return true;
             }
+
+            return _holdsLease;
         }
         catch (Exception exception) when (PostgresDatabase.IsUnavailable(exception))
         {
-            LogLeaseLost(exception);
-        }
+            if (_holdsLease)
+            {
+                LogLeaseLost(exception);
+            }
 
-        await DropLeaseAsync().ConfigureAwait(false);
-        return false;
+            await DropSessionAsync().ConfigureAwait(false);
+            return false;
+        }
     }
 
-    public ValueTask DisposeAsync() => new(DropLeaseAsync());
+    public ValueTask DisposeAsync() => new(DropSessionAsync());
 
-    private async Task DropLeaseAsync()
+    /// <summary>Unpooled: closing the connection ends its session, and the server releases the lock.</summary>
+    private async Task DropSessionAsync()
     {
-        if (_lease is null)
+        _holdsLease = false;
+        if (_session is null)
         {
             return;
         }
 
-        // Unpooled: closing the connection ends its session, and the server releases the lock.
-        await _lease.DisposeAsync().ConfigureAwait(false);
-        _lease = null;
+        await _session.DisposeAsync().ConfigureAwait(false);
+        _session = null;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "This replica now dispatches webhooks")]
