@@ -62,7 +62,27 @@ public sealed partial class PostgresSessions(PostgresDatabase database, ILogger<
         }
     }
 
-    public ValueTask DisposeAsync() => new(DropSessionAsync());
+    /// <summary>
+    /// A graceful stop hands the lease over at once: the server frees a closed session's locks only once its
+    /// backend has noticed the goodbye, so a replica asking right after could still find the lease taken.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_holdsLease && _session is not null)
+        {
+            try
+            {
+                await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", _session) { Parameters = { new() { Value = DispatchLock } } };
+                await release.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (PostgresDatabase.IsUnavailable(exception))
+            {
+                // Closing the session below releases it as well, only later.
+            }
+        }
+
+        await DropSessionAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Unpooled: closing the connection ends its session, and the server releases the lock.</summary>
     private async Task DropSessionAsync()
