@@ -3,6 +3,7 @@ using InventoryPlugin.Storage.Postgres;
 using InventoryPlugin.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace InventoryPlugin.Tests.Storage;
 
@@ -30,6 +31,30 @@ public sealed class PostgresSessionsTests
     }
 
     [Test]
+    public async Task A_replica_waiting_for_the_lease_asks_again_on_the_session_it_has()
+    {
+        var connectionString = await PostgresServer.CreateDatabaseAsync();
+        await using var holderDatabase = Database(connectionString);
+        await using var waiterDatabase = Database(connectionString);
+        await using var holder = new PostgresSessions(holderDatabase, NullLogger<PostgresSessions>.Instance);
+        await using var waiter = new PostgresSessions(waiterDatabase, NullLogger<PostgresSessions>.Instance);
+        await using var observer = new NpgsqlConnection(connectionString);
+        await observer.OpenAsync();
+        Assert.That(await holder.HoldsDispatchLeaseAsync(CancellationToken.None), Is.True);
+
+        Assert.That(await waiter.HoldsDispatchLeaseAsync(CancellationToken.None), Is.False);
+        var afterFirstTry = await SessionsAsync(observer);
+        Assert.That(await waiter.HoldsDispatchLeaseAsync(CancellationToken.None), Is.False);
+        var afterSecondTry = await SessionsAsync(observer);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterFirstTry, Has.Count.EqualTo(2), "the holder's session and the waiter's, kept open between tries");
+            Assert.That(afterSecondTry, Is.EqualTo(afterFirstTry), "no connection opened or closed for the second try");
+        });
+    }
+
+    [Test]
     public async Task The_lease_leaves_every_pooled_connection_to_the_requests()
     {
         await using var database = Database(await PostgresServer.CreateDatabaseAsync() + ";Maximum Pool Size=1;Timeout=3");
@@ -45,6 +70,21 @@ public sealed class PostgresSessionsTests
         }, CancellationToken.None);
 
         Assert.That(answer, Is.EqualTo(1));
+    }
+
+    /// <summary>The server processes serving this database, other than the observer's own.</summary>
+    private static async Task<List<int>> SessionsAsync(NpgsqlConnection observer)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid", observer);
+        var pids = new List<int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            pids.Add(reader.GetInt32(0));
+        }
+
+        return pids;
     }
 
     private static PostgresDatabase Database(string connectionString) =>
