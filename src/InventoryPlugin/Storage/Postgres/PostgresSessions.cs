@@ -68,7 +68,7 @@ public sealed partial class PostgresSessions(PostgresDatabase database, ILogger<
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (_holdsLease && _session is not null)
+        if (_holdsLease && _session is { State: System.Data.ConnectionState.Open })
         {
             try
             {
