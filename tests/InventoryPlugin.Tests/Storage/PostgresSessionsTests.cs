@@ -1,3 +1,4 @@
+using Dapper;
 using InventoryPlugin.Storage;
 using InventoryPlugin.Storage.Postgres;
 using InventoryPlugin.Tests.Infrastructure;
@@ -72,20 +73,14 @@ public sealed class PostgresSessionsTests
         Assert.That(answer, Is.EqualTo(1));
     }
 
-    /// <summary>The server processes serving this database, other than the observer's own.</summary>
-    private static async Task<List<int>> SessionsAsync(NpgsqlConnection observer)
-    {
-        await using var command = new NpgsqlCommand(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid", observer);
-        var pids = new List<int>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            pids.Add(reader.GetInt32(0));
-        }
-
-        return pids;
-    }
+    /// <summary>The client sessions on this database other than the observer's (autovacuum's workers left out).</summary>
+    private static async Task<List<int>> SessionsAsync(NpgsqlConnection observer) =>
+        (await observer.QueryAsync<int>(
+            """
+            SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+            ORDER BY pid
+            """)).ToList();
 
     private static PostgresDatabase Database(string connectionString) =>
         new(Options.Create(new StorageOptions { Provider = "Postgres", ConnectionString = connectionString }));
