@@ -76,7 +76,8 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
     /// <summary>
     /// Connection failures, timeouts, a server shutting down or out of resources, and the transaction
-    /// conflicts PostgreSQL asks clients to retry: all roll the transaction back, none is a bug.
+    /// conflicts PostgreSQL asks clients to retry (and the store's own, a record created again and again
+    /// while a transaction locked its records): all roll the transaction back, none is a bug.
     /// </summary>
     public static bool IsUnavailable(Exception exception) => exception switch
     {
@@ -86,6 +87,7 @@ public sealed class PostgresDatabase : IAsyncDisposable
             || postgres.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
         NpgsqlException => true,
         SocketException or TimeoutException => true,
+        RecordCreatedWhileLockingException => true,
         _ => false,
     };
 

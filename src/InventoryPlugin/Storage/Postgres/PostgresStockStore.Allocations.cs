@@ -34,13 +34,15 @@ public sealed partial class PostgresStockStore
     private Task<AllocationOutcome> TryAllocateAsync(AllocationRequest request, CancellationToken cancellationToken) =>
         InTransactionAsync<AllocationOutcome>(async (connection, transaction, now) =>
         {
+            var demands = StockChangePlan.SumPerRecord(request.Lines);
+            var (records, _) = await LockRecordsAsync(connection, transaction, request.InstanceId, demands, now, cancellationToken).ConfigureAwait(false);
+            // Looked up once the records are locked: a twin with the same key holding them has committed by
+            // then, and its hold must be replayed, not counted against this call's own lines.
             if (request.IdempotencyKey is not null && await ByKeyAsync(connection, transaction, request).ConfigureAwait(false) is { } earlier)
             {
                 return new AllocationOutcome.Created(earlier, Replayed: true);
             }
 
-            var demands = StockChangePlan.SumPerRecord(request.Lines);
-            var (records, _) = await LockRecordsAsync(connection, transaction, request.InstanceId, demands, now, cancellationToken).ConfigureAwait(false);
             if (AllocationRules.Judge(demands, records) is { Count: > 0 } refused)
             {
                 return new AllocationOutcome.Refused(refused);
@@ -70,23 +72,36 @@ public sealed partial class PostgresStockStore
     public Task<AllocationOutcome> ReleaseAllocationAsync(string instanceId, string id, Actor actor, CancellationToken cancellationToken) =>
         InTransactionAsync((connection, transaction, now) => CloseAsync(connection, transaction, instanceId, id, AllocationStatus.Released, actor, now), cancellationToken);
 
-    public Task<int> ExpireAllocationsAsync(int max, CancellationToken cancellationToken) =>
-        InTransactionAsync(async (connection, transaction, now) =>
+    /// <summary>
+    /// Each due allocation expires in a transaction of its own, which locks only that allocation's records,
+    /// in key order like every other path: one transaction for all of them would lock record after record
+    /// out of that order (a deadlock with a platform decrement of the same records) and hold busy records
+    /// until the whole sweep commits.
+    /// </summary>
+    public async Task<int> ExpireAllocationsAsync(int max, CancellationToken cancellationToken)
+    {
+        var due = await database.RunAsync(async connection =>
+                (await connection.QueryAsync<(string Id, string InstanceId)>(AllocationRows.Due, new { now = clock.GetUtcNow().ToUnixTimeMilliseconds(), max })
+                    .ConfigureAwait(false)).ToList(),
+            cancellationToken).ConfigureAwait(false);
+        var expired = 0;
+        foreach (var (id, instanceId) in due)
         {
-            var due = (await connection.QueryAsync<(string Id, string InstanceId)>(AllocationRows.Due, new { now, max }, transaction).ConfigureAwait(false)).ToList();
-            var expired = 0;
-            foreach (var (id, instanceId) in due)
+            expired += await InTransactionAsync(async (connection, transaction, now) =>
             {
                 // Another replica's sweep (or a release) may close it first; then there is nothing left to do.
-                if (await LockOpenAsync(connection, transaction, instanceId, id).ConfigureAwait(false) is { Status: AllocationStatus.Open } allocation)
+                if (await LockOpenAsync(connection, transaction, instanceId, id).ConfigureAwait(false) is not { Status: AllocationStatus.Open } allocation)
                 {
-                    await FinishAsync(connection, transaction, allocation, AllocationStatus.Expired, Sweep, now).ConfigureAwait(false);
-                    expired++;
+                    return 0;
                 }
-            }
 
-            return expired;
-        }, cancellationToken);
+                await FinishAsync(connection, transaction, allocation, AllocationStatus.Expired, Sweep, now).ConfigureAwait(false);
+                return 1;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return expired;
+    }
 
     private static async Task<AllocationOutcome> CloseAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, string id, AllocationStatus wanted, Actor actor, long now)

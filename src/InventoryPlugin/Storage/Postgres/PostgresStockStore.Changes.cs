@@ -39,9 +39,11 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     /// <summary>
     /// Locks the demands' records one at a time in key order (the nested loop takes the sorted keys in
     /// turn), the order of every path that locks several records, so two transactions never deadlock.
+    /// Returns the ids it locked: a record created meanwhile by another transaction can show up in the
+    /// read that follows without having been locked here (<see cref="RecordCreatedWhileLockingException"/>).
     /// </summary>
     internal static readonly string LockSql = $"""
-        SELECT 1
+        SELECT r.id
         FROM (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS k(app_id, catalog_item_id, variant_key, location_id)
               ORDER BY app_id, catalog_item_id, variant_key, location_id) k
         {DemandLookup("FOR UPDATE")}
@@ -119,7 +121,27 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     private const string AnswerSql = "UPDATE idempotency SET status_code = $3, body = $4 WHERE instance_id = $1 AND request_id = $2";
 
     public Task<ChangeOutcome> ApplyAsync(StockChange change, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken) =>
-        database.RunAsync(connection => ApplyAsync(connection, change, render, cancellationToken), cancellationToken);
+        RunAsync(connection => ApplyAsync(connection, change, render, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs the work on a pooled connection, and once more from the start when it read a record created
+    /// after its lock statement ran (<see cref="RecordCreatedWhileLockingException"/>). The disposed
+    /// transaction rolled back, claim included; a third such race in a row is answered as a conflict to retry.
+    /// </summary>
+    private Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        database.RunAsync(async connection =>
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await work(connection).ConfigureAwait(false);
+                }
+                catch (RecordCreatedWhileLockingException) when (attempt < 3)
+                {
+                }
+            }
+        }, cancellationToken);
 
     private async Task<ChangeOutcome> ApplyAsync(NpgsqlConnection connection, StockChange change, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken)
     {
@@ -271,12 +293,24 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
 
         var records = new StockRecordState?[demands.Count];
         var holds = new List<AllocationRows.HeldRow>();
+        var locked = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            locked.Add(reader.GetString(0));
+        }
+
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            var id = reader.GetString(1);
+            if (!locked.Contains(id))
+            {
+                throw new RecordCreatedWhileLockingException(id);
+            }
+
             records[reader.GetInt64(0) - 1] = new StockRecordState(
-                reader.GetString(1),
+                id,
                 reader.GetBoolean(2),
                 reader.GetInt64(3),
                 reader.GetBoolean(4),
