@@ -115,6 +115,33 @@ public sealed class PostgresLockRaceTests
         Assert.That(await QuantityAsync(b), Is.EqualTo(9));
     }
 
+    [Test]
+    public async Task Two_imports_creating_the_same_records_in_opposite_orders_do_not_deadlock()
+    {
+        // The other import, by hand: it has inserted item-a and is about to insert item-b.
+        const string Insert = """
+            INSERT INTO stock_records (id, instance_id, app_id, catalog_item_id, variant_key, location_id,
+                                       track_quantity, quantity, in_stock, revision, created_at, updated_at)
+            VALUES (@id, 'tenant', 'app', @item, '', 'location', true, 10, true, 1, 0, 0)
+            """;
+        await using var other = await OpenAsync();
+        await other.ExecuteAsync("START TRANSACTION");
+        await other.ExecuteAsync(Insert, new { id = "other-a", item = "item-a" });
+        var import = _store.UpsertAsync(
+            [new NewStockRecord(Key("item-b"), TrackQuantity: true, 7, InStock: false), new NewStockRecord(Key("item-a"), TrackQuantity: true, 7, InStock: false)],
+            Merchant, CancellationToken.None);
+        await WaitUntilBlockedByAsync(other);
+
+        await other.ExecuteAsync(Insert, new { id = "other-b", item = "item-b" });
+        await other.ExecuteAsync("COMMIT TRANSACTION");
+        var outcomes = await import;
+
+        Assert.That(outcomes.Select(o => (o as RecordOutcome.Updated)?.Record.Id), Is.EqualTo(new[] { "other-b", "other-a" }),
+            "each row updates the record the other import created, answered in the file's order");
+        Assert.That(await QuantityAsync("other-a"), Is.EqualTo(7));
+        Assert.That(await QuantityAsync("other-b"), Is.EqualTo(7));
+    }
+
     private static StockKey Key(string item) => new(Tenant, "app", item, "", Location);
 
     private static StockLine Line(string item) => new("app", item, "", Location, 1, "{}");

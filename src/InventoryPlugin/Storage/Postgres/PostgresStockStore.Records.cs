@@ -88,14 +88,18 @@ public sealed partial class PostgresStockStore
                     }
                 }
 
-                var outcomes = new List<RecordOutcome>(rows.Count);
-                foreach (var row in rows)
+                // The rows are then written in key order too: a new record's insert waits for another
+                // transaction inserting the same key, so two imports creating the same records in the
+                // orders their files list them could otherwise deadlock.
+                var outcomes = new RecordOutcome[rows.Count];
+                foreach (var index in await KeyOrderAsync(connection, transaction, rows).ConfigureAwait(false))
                 {
+                    var row = rows[index];
                     if (!existing.TryGetValue(row.Key, out var current)
                         && await CreateAsync(connection, transaction, row, actor, now).ConfigureAwait(false) is { } created)
                     {
                         existing[row.Key] = created;
-                        outcomes.Add(new RecordOutcome.Created(created));
+                        outcomes[index] = new RecordOutcome.Created(created);
                         continue;
                     }
 
@@ -109,12 +113,33 @@ public sealed partial class PostgresStockStore
                         RecordOutcome.Updated updated => updated.Record,
                         _ => current,
                     };
-                    outcomes.Add(outcome);
+                    outcomes[index] = outcome;
                 }
 
                 return outcomes;
             },
             cancellationToken);
+
+    /// <summary>
+    /// The rows' positions sorted by key as the database sorts it (its collation, as the locking
+    /// statements use), rows of one key kept in the order given.
+    /// </summary>
+    private static async Task<IEnumerable<int>> KeyOrderAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<NewStockRecord> rows) =>
+        await connection.QueryAsync<int>(
+            """
+            SELECT (ord - 1)::int FROM unnest(@instanceIds, @appIds, @catalogItemIds, @variantKeys, @locationIds) WITH ORDINALITY
+                AS k(instance_id, app_id, catalog_item_id, variant_key, location_id, ord)
+            ORDER BY instance_id, app_id, catalog_item_id, variant_key, location_id, ord
+            """,
+            new
+            {
+                instanceIds = rows.Select(r => r.Key.InstanceId).ToArray(),
+                appIds = rows.Select(r => r.Key.AppId).ToArray(),
+                catalogItemIds = rows.Select(r => r.Key.CatalogItemId).ToArray(),
+                variantKeys = rows.Select(r => r.Key.VariantKey).ToArray(),
+                locationIds = rows.Select(r => r.Key.LocationId).ToArray(),
+            },
+            transaction).ConfigureAwait(false);
 
     public Task SaveSettingsAsync(string instanceId, TenantSettings settings, CancellationToken cancellationToken) =>
         InTransactionAsync((connection, transaction, now) => connection.ExecuteAsync(
