@@ -142,6 +142,28 @@ public sealed class PostgresLockRaceTests
         Assert.That(await QuantityAsync("other-b"), Is.EqualTo(7));
     }
 
+    [Test]
+    public async Task A_lock_wait_the_database_cuts_short_is_answered_as_unavailable_and_changes_nothing()
+    {
+        var record = await CreateAsync("item-a", 10);
+        await using var limited = new PostgresDatabase(Options.Create(new StorageOptions
+        {
+            Provider = "Postgres",
+            ConnectionString = _connectionString + ";Options=-c lock_timeout=200",
+        }));
+        var store = new PostgresStockStore(limited, _clock);
+        await using var holder = await LockAsync(record);
+
+        var decrement = () => store.ApplyAsync(
+            new StockChange(StockOperation.Decrement, Tenant, "request", [1], "order", null, Restrict: true, new Actor("APP", "app"), [Line("item-a")]),
+            PlatformResponses.Render, CancellationToken.None);
+
+        Assert.That(decrement, Throws.TypeOf<StoreUnavailableException>(), "a retryable 503, not a 500");
+        await holder.ExecuteAsync("COMMIT TRANSACTION");
+        Assert.That(await QuantityAsync(record), Is.EqualTo(10));
+        Assert.That(await CountAsync("SELECT count(*) FROM idempotency"), Is.EqualTo(0), "the claim of its requestId rolled back with it");
+    }
+
     private static StockKey Key(string item) => new(Tenant, "app", item, "", Location);
 
     private static StockLine Line(string item) => new("app", item, "", Location, 1, "{}");

@@ -75,8 +75,8 @@ public sealed class PostgresDatabase : IAsyncDisposable
     }
 
     /// <summary>
-    /// Connection failures, timeouts, a server shutting down or out of resources, and the transaction
-    /// conflicts PostgreSQL asks clients to retry (and the store's own, a record created again and again
+    /// Connection failures, timeouts (the client's or the database's), a server shutting down or out of
+    /// resources, and the transaction conflicts PostgreSQL asks clients to retry (and the store's own, a record created again and again
     /// while a transaction locked its records): all roll the transaction back, none is a bug.
     /// </summary>
     public static bool IsUnavailable(Exception exception) => exception switch
@@ -84,7 +84,9 @@ public sealed class PostgresDatabase : IAsyncDisposable
         PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)  // connection exception
             || postgres.SqlState.StartsWith("53", StringComparison.Ordinal)                         // insufficient resources
             || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal)                        // shutdown, cannot connect now
-            || postgres.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+            || postgres.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
+            // A wait cut short by a limit the database's operator set (statement_timeout, lock_timeout).
+            || postgres.SqlState is PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.LockNotAvailable,
         NpgsqlException => true,
         SocketException or TimeoutException => true,
         RecordCreatedWhileLockingException => true,
