@@ -72,6 +72,33 @@ public sealed class PostgresLockRaceTests
     }
 
     [Test]
+    public async Task A_decrement_using_up_its_order_s_hold_on_a_record_it_does_not_name_locks_that_record_in_key_order()
+    {
+        var a = await CreateAsync("item-a", 10);
+        var b = await CreateAsync("item-b", 10);
+        Assert.That(await _store.AllocateAsync(new AllocationRequest(Tenant, [new Demand(Key("item-a"), "{}", 1)], 600, "order", null, Merchant), CancellationToken.None),
+            Is.TypeOf<AllocationOutcome.Created>());
+        await using var holder = await LockAsync(b);
+        // The order's decrement names only item-b; its hold is on item-a, which sorts before it.
+        var ordersDecrement = _store.ApplyAsync(
+            new StockChange(StockOperation.Decrement, Tenant, "request", [1], "order", null, Restrict: true, new Actor("APP", "app"), [Line("item-b")]),
+            PlatformResponses.Render, CancellationToken.None);
+        await WaitUntilBlockedByAsync(holder);
+        var othersDecrement = _store.ApplyAsync(
+            new StockChange(StockOperation.Decrement, Tenant, "request-2", [2], "other", null, Restrict: true, new Actor("APP", "app"), [Line("item-a"), Line("item-b")]),
+            PlatformResponses.Render, CancellationToken.None);
+        await WaitUntilBlockedByAsync(holder, waiting: 2);
+
+        await holder.ExecuteAsync("COMMIT TRANSACTION");
+
+        Assert.That(await ordersDecrement, Is.TypeOf<ChangeOutcome.Applied>());
+        Assert.That(await othersDecrement, Is.TypeOf<ChangeOutcome.Applied>());
+        Assert.That(await QuantityAsync(a), Is.EqualTo(9), "the hold let go of its unit, the other order took one");
+        Assert.That(await QuantityAsync(b), Is.EqualTo(8));
+        Assert.That(await CountAsync("SELECT count(*) FROM allocations WHERE status = 'COMMITTED'"), Is.EqualTo(1), "the order's hold is used up");
+    }
+
+    [Test]
     public async Task A_hold_and_its_concurrent_retry_with_the_same_key_make_one_hold_even_when_it_takes_the_last_unit()
     {
         var record = await CreateAsync("item-a", 1);

@@ -18,8 +18,9 @@ public sealed class PostgresPlanTests
 
     private static IEnumerable<TestCaseData> Statements()
     {
-        yield return new TestCaseData(PostgresStockStore.LockSql, "text, text[], text[], text[], text[]").SetName("lock the demanded records");
-        yield return new TestCaseData(PostgresStockStore.ReadLockedSql, "text, text[], text[], text[], text[], bigint").SetName("read the locked records");
+        yield return new TestCaseData(PostgresStockStore.LockSql, "", "").SetName("lock the demanded records");
+        yield return new TestCaseData(PostgresStockStore.ReadLockedSql, ", bigint", ", 0").SetName("read the locked records");
+        yield return new TestCaseData(PostgresStockStore.LockWithOthersSql, ", text[]", ", ARRAY['record-5']").SetName("lock the demanded records and the order's held ones");
     }
 
     [OneTimeSetUp]
@@ -44,14 +45,13 @@ public sealed class PostgresPlanTests
     public async Task CloseAsync() => await _connection.DisposeAsync();
 
     [TestCaseSource(nameof(Statements))]
-    public async Task Its_generic_plan_finds_each_record_through_the_key_index(string sql, string parameterTypes)
+    public async Task Its_generic_plan_finds_each_record_through_the_key_index(string sql, string moreParameterTypes, string moreArguments)
     {
         await _connection.ExecuteAsync("DEALLOCATE ALL");
         await using var transaction = await _connection.BeginTransactionAsync();
         await _connection.ExecuteAsync(PostgresStockStore.GenericPlansSql, transaction: transaction);
-        await _connection.ExecuteAsync($"PREPARE demanded ({parameterTypes}) AS {sql}", transaction: transaction);
-        var arguments = "'tenant', ARRAY['app', 'app'], ARRAY['item-7', 'item-3'], ARRAY['', ''], ARRAY['location', 'location']"
-            + (parameterTypes.EndsWith("bigint", StringComparison.Ordinal) ? ", 0" : "");
+        await _connection.ExecuteAsync($"PREPARE demanded (text, text[], text[], text[], text[]{moreParameterTypes}) AS {sql}", transaction: transaction);
+        var arguments = "'tenant', ARRAY['app', 'app'], ARRAY['item-7', 'item-3'], ARRAY['', ''], ARRAY['location', 'location']" + moreArguments;
         var plan = string.Join('\n', await _connection.QueryAsync<string>($"EXPLAIN EXECUTE demanded({arguments})", transaction: transaction));
         var analysed = await _connection.ExecuteScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'stock_records')", transaction: transaction);

@@ -76,8 +76,8 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
     /// <summary>
     /// Connection failures, timeouts (the client's or the database's), a server shutting down or out of
-    /// resources, and the transaction conflicts PostgreSQL asks clients to retry (and the store's own, a record created again and again
-    /// while a transaction locked its records): all roll the transaction back, none is a bug.
+    /// resources, and the transaction conflicts PostgreSQL asks clients to retry (and the store's own: the
+    /// records to lock changing again and again under a transaction): all roll the transaction back, none is a bug.
     /// </summary>
     public static bool IsUnavailable(Exception exception) => exception switch
     {
@@ -89,7 +89,7 @@ public sealed class PostgresDatabase : IAsyncDisposable
             || postgres.SqlState is PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.LockNotAvailable,
         NpgsqlException => true,
         SocketException or TimeoutException => true,
-        RecordCreatedWhileLockingException => true,
+        LockSetChangedException => true,
         _ => false,
     };
 

@@ -161,8 +161,8 @@ public sealed partial class PostgresStockStore
     }
 
     /// <summary>
-    /// The order's holds are used up by its decrement. A held record the request did not name is locked
-    /// here, after the request's own: out of key order, so a deadlock is possible (then 503, retried safely).
+    /// The order's holds are used up by its decrement. Their records are already locked, in key order with
+    /// the request's own (<see cref="LockSetChangedException"/>), except one deleted since it was held.
     /// </summary>
     private static async Task ConsumeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StockChange change, List<AllocationRows.HeldRow> held, long now)
     {

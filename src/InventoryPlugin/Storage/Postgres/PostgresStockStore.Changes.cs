@@ -40,11 +40,26 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     /// Locks the demands' records one at a time in key order (the nested loop takes the sorted keys in
     /// turn), the order of every path that locks several records, so two transactions never deadlock.
     /// Returns the ids it locked: a record created meanwhile by another transaction can show up in the
-    /// read that follows without having been locked here (<see cref="RecordCreatedWhileLockingException"/>).
+    /// read that follows without having been locked here (<see cref="LockSetChangedException"/>).
     /// </summary>
     internal static readonly string LockSql = $"""
         SELECT r.id
         FROM (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS k(app_id, catalog_item_id, variant_key, location_id)
+              ORDER BY app_id, catalog_item_id, variant_key, location_id) k
+        {DemandLookup("FOR UPDATE")}
+        """;
+
+    /// <summary>
+    /// <see cref="LockSql"/> for a transaction started over (<see cref="LockSetChangedException"/>): the
+    /// records named by id in $6 (those the order's holds use and the request does not name) are locked
+    /// in the same key order as the demands'.
+    /// </summary>
+    internal static readonly string LockWithOthersSql = $"""
+        SELECT r.id
+        FROM (SELECT app_id, catalog_item_id, variant_key, location_id
+              FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS k(app_id, catalog_item_id, variant_key, location_id)
+              UNION
+              SELECT app_id, catalog_item_id, variant_key, location_id FROM stock_records WHERE instance_id = $1 AND id = ANY($6::text[])
               ORDER BY app_id, catalog_item_id, variant_key, location_id) k
         {DemandLookup("FOR UPDATE")}
         """;
@@ -121,29 +136,32 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     private const string AnswerSql = "UPDATE idempotency SET status_code = $3, body = $4 WHERE instance_id = $1 AND request_id = $2";
 
     public Task<ChangeOutcome> ApplyAsync(StockChange change, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken) =>
-        RunAsync(connection => ApplyAsync(connection, change, render, cancellationToken), cancellationToken);
+        RunAsync((connection, alsoLock) => ApplyAsync(connection, change, render, alsoLock, cancellationToken), cancellationToken);
 
     /// <summary>
-    /// Runs the work on a pooled connection, and once more from the start when it read a record created
-    /// after its lock statement ran (<see cref="RecordCreatedWhileLockingException"/>). The disposed
-    /// transaction rolled back, claim included; a third such race in a row is answered as a conflict to retry.
+    /// Runs the work on a pooled connection, and again from the start when the records it locked were not
+    /// all it must hold (<see cref="LockSetChangedException"/>), then locking those too. The disposed
+    /// transaction rolled back, claim included; a third change in a row is answered as a conflict to retry.
     /// </summary>
-    private Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken) =>
+    private Task<T> RunAsync<T>(Func<NpgsqlConnection, IReadOnlyList<string>, Task<T>> work, CancellationToken cancellationToken) =>
         database.RunAsync(async connection =>
         {
+            IReadOnlyList<string> alsoLock = [];
             for (var attempt = 1; ; attempt++)
             {
                 try
                 {
-                    return await work(connection).ConfigureAwait(false);
+                    return await work(connection, alsoLock).ConfigureAwait(false);
                 }
-                catch (RecordCreatedWhileLockingException) when (attempt < 3)
+                catch (LockSetChangedException changed) when (attempt < 3)
                 {
+                    alsoLock = changed.AlsoLock;
                 }
             }
         }, cancellationToken);
 
-    private async Task<ChangeOutcome> ApplyAsync(NpgsqlConnection connection, StockChange change, Func<ChangeOutcome, StoredResponse> render, CancellationToken cancellationToken)
+    private async Task<ChangeOutcome> ApplyAsync(
+        NpgsqlConnection connection, StockChange change, Func<ChangeOutcome, StoredResponse> render, IReadOnlyList<string> alsoLock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -159,7 +177,7 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
         }
 
         var demands = StockChangePlan.SumPerRecord(change, settings);
-        var (locked, held) = await LockRecordsAsync(connection, transaction, change.InstanceId, demands, now, cancellationToken, heldFor: change).ConfigureAwait(false);
+        var (locked, held) = await LockRecordsAsync(connection, transaction, change.InstanceId, demands, now, cancellationToken, heldFor: change, alsoLock).ConfigureAwait(false);
         var records = AllocationRules.WithoutHolds(locked, held.GroupBy(h => h.RecordId).ToDictionary(g => g.Key, g => g.Sum(h => h.Quantity)));
         var decision = StockChangePlan.Decide(change, demands, records, settings.UnknownItemPolicy);
         ChangeOutcome outcome = decision is ChangeDecision.Refuse refuse ? new ChangeOutcome.Refused(refuse.Items) : new ChangeOutcome.Applied();
@@ -257,15 +275,18 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
     }
 
     /// <summary>
-    /// The current state of each demand's record, locked for this transaction in key order, and, for a
-    /// decrement (<paramref name="heldFor"/>), what its order holds: all in one round trip.
+    /// The current state of each demand's record, locked for this transaction in key order with the
+    /// records of <paramref name="alsoLock"/>, and, for a decrement (<paramref name="heldFor"/>), what its
+    /// order holds: all in one round trip. Throws <see cref="LockSetChangedException"/> when that is not
+    /// every record the transaction must hold.
     /// </summary>
     private static async Task<(StockRecordState?[] Records, List<AllocationRows.HeldRow> Held)> LockRecordsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, IReadOnlyList<Demand> demands, long now, CancellationToken cancellationToken,
-        StockChange? heldFor = null)
+        StockChange? heldFor = null, IReadOnlyList<string>? alsoLock = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var sql in new[] { LockSql, ReadLockedSql })
+        var lockSql = alsoLock is { Count: > 0 } ? LockWithOthersSql : LockSql;
+        foreach (var sql in new[] { lockSql, ReadLockedSql })
         {
             var command = new NpgsqlBatchCommand(sql);
             command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
@@ -276,6 +297,10 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             if (sql == ReadLockedSql)
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = now });
+            }
+            else if (sql == LockWithOthersSql)
+            {
+                command.Parameters.Add(TextArray(alsoLock!));
             }
 
             batch.BatchCommands.Add(command);
@@ -306,7 +331,7 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             var id = reader.GetString(1);
             if (!locked.Contains(id))
             {
-                throw new RecordCreatedWhileLockingException(id);
+                throw new LockSetChangedException($"Record {id} was created by another transaction while this one locked its records.", alsoLock ?? []);
             }
 
             records[reader.GetInt64(0) - 1] = new StockRecordState(
@@ -328,6 +353,15 @@ public sealed partial class PostgresStockStore(PostgresDatabase database, TimePr
             {
                 holds.Add(new AllocationRows.HeldRow { AllocationId = reader.GetString(0), RecordId = reader.GetString(1), Quantity = reader.GetInt64(2) });
             }
+        }
+
+        // The decrement uses up its order's holds, so it changes their records too. Those the request does
+        // not name were not locked above: asked for once (a record deleted since stays unlocked), they are
+        // locked with the others when the transaction starts over.
+        var asked = alsoLock ?? [];
+        if (holds.Count > 0 && holds.Select(h => h.RecordId).Where(id => !locked.Contains(id) && !asked.Contains(id)).Distinct().ToList() is { Count: > 0 } unlocked)
+        {
+            throw new LockSetChangedException($"The order's holds use records {string.Join(", ", unlocked)} that the request does not name.", [.. asked, .. unlocked]);
         }
 
         return (records, holds);

@@ -168,7 +168,7 @@ public sealed partial class PostgresStockStore
     private const long PruneLock = 0x496e76_5072756e; // "InvPrun"
 
     private Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, long, Task<T>> work, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+        RunAsync(async (connection, _) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             PostgresStockEvents.Begin(transaction);
