@@ -229,7 +229,7 @@ public sealed class PostgresLockRaceTests
         const string Blocked = """
             SELECT count(*) FILTER (WHERE cardinality(pg_blocking_pids(pid)) > 0)
                    * bool_or(@blockerPid = ANY(pg_blocking_pids(pid)))::int
-            FROM pg_stat_activity
+            FROM pg_stat_activity WHERE datname = current_database()
             """;
         while (await observer.ExecuteScalarAsync<int>(Blocked, new { blockerPid }) < waiting)
         {
