@@ -46,9 +46,7 @@ public sealed class PostgresLockRaceTests
         // "item-a" sorts before "item-b": the decrement would lock it first, had it existed.
         var waitedFor = await CreateAsync("item-b", 10);
         await using var holder = await LockAsync(waitedFor);
-        var decrement = _store.ApplyAsync(
-            new StockChange(StockOperation.Decrement, Tenant, "request", [1], "order", null, Restrict: true, new Actor("APP", "app"), [Line("item-a"), Line("item-b")]),
-            PlatformResponses.Render, CancellationToken.None);
+        var decrement = DecrementAsync(_store, "request", "order", "item-a", "item-b");
         await WaitUntilBlockedByAsync(holder);
 
         // Created once the decrement's lock statement has passed it by, and then changed by a third
@@ -76,17 +74,12 @@ public sealed class PostgresLockRaceTests
     {
         var a = await CreateAsync("item-a", 10);
         var b = await CreateAsync("item-b", 10);
-        Assert.That(await _store.AllocateAsync(new AllocationRequest(Tenant, [new Demand(Key("item-a"), "{}", 1)], 600, "order", null, Merchant), CancellationToken.None),
-            Is.TypeOf<AllocationOutcome.Created>());
+        await HoldAsync("item-a", ttlSeconds: 600, orderId: "order");
         await using var holder = await LockAsync(b);
         // The order's decrement names only item-b; its hold is on item-a, which sorts before it.
-        var ordersDecrement = _store.ApplyAsync(
-            new StockChange(StockOperation.Decrement, Tenant, "request", [1], "order", null, Restrict: true, new Actor("APP", "app"), [Line("item-b")]),
-            PlatformResponses.Render, CancellationToken.None);
+        var ordersDecrement = DecrementAsync(_store, "request", "order", "item-b");
         await WaitUntilBlockedByAsync(holder);
-        var othersDecrement = _store.ApplyAsync(
-            new StockChange(StockOperation.Decrement, Tenant, "request-2", [2], "other", null, Restrict: true, new Actor("APP", "app"), [Line("item-a"), Line("item-b")]),
-            PlatformResponses.Render, CancellationToken.None);
+        var othersDecrement = DecrementAsync(_store, "request-2", "other", "item-a", "item-b");
         await WaitUntilBlockedByAsync(holder, waiting: 2);
 
         await holder.ExecuteAsync("COMMIT TRANSACTION");
@@ -127,9 +120,7 @@ public sealed class PostgresLockRaceTests
         await HoldAsync("item-a", ttlSeconds: 120);
         _clock.Advance(TimeSpan.FromMinutes(5));
         await using var holder = await LockAsync(a);
-        var decrement = _store.ApplyAsync(
-            new StockChange(StockOperation.Decrement, Tenant, "request", [1], "order", null, Restrict: true, new Actor("APP", "app"), [Line("item-a"), Line("item-b")]),
-            PlatformResponses.Render, CancellationToken.None);
+        var decrement = DecrementAsync(_store, "request", "order", "item-a", "item-b");
         await WaitUntilBlockedByAsync(holder);
         var sweep = _store.ExpireAllocationsAsync(10, CancellationToken.None);
         await WaitUntilBlockedByAsync(holder, waiting: 2);
@@ -181,9 +172,7 @@ public sealed class PostgresLockRaceTests
         var store = new PostgresStockStore(limited, _clock);
         await using var holder = await LockAsync(record);
 
-        var decrement = () => store.ApplyAsync(
-            new StockChange(StockOperation.Decrement, Tenant, "request", [1], "order", null, Restrict: true, new Actor("APP", "app"), [Line("item-a")]),
-            PlatformResponses.Render, CancellationToken.None);
+        var decrement = () => DecrementAsync(store, "request", "order", "item-a");
 
         Assert.That(decrement, Throws.TypeOf<StoreUnavailableException>(), "a retryable 503, not a 500");
         await holder.ExecuteAsync("COMMIT TRANSACTION");
@@ -199,10 +188,17 @@ public sealed class PostgresLockRaceTests
         ((RecordOutcome.Created)await _store.CreateAsync(new NewStockRecord(Key(item), TrackQuantity: true, quantity, InStock: false), Merchant, CancellationToken.None))
         .Record.Id;
 
-    private async Task HoldAsync(string item, long ttlSeconds) =>
+    private async Task HoldAsync(string item, long ttlSeconds, string? orderId = null) =>
         Assert.That(
-            await _store.AllocateAsync(new AllocationRequest(Tenant, [new Demand(Key(item), "{}", 1)], ttlSeconds, OrderId: null, IdempotencyKey: null, Merchant), CancellationToken.None),
+            await _store.AllocateAsync(new AllocationRequest(Tenant, [new Demand(Key(item), "{}", 1)], ttlSeconds, orderId, IdempotencyKey: null, Merchant), CancellationToken.None),
             Is.TypeOf<AllocationOutcome.Created>());
+
+    /// <summary>A restricted platform decrement of one unit of each item; its requestId also makes its digest.</summary>
+    private static Task<ChangeOutcome> DecrementAsync(PostgresStockStore store, string requestId, string orderId, params string[] items) =>
+        store.ApplyAsync(
+            new StockChange(StockOperation.Decrement, Tenant, requestId, System.Text.Encoding.UTF8.GetBytes(requestId), orderId, null, Restrict: true,
+                new Actor("APP", "app"), items.Select(Line).ToList()),
+            PlatformResponses.Render, CancellationToken.None);
 
     private async Task<NpgsqlConnection> OpenAsync()
     {

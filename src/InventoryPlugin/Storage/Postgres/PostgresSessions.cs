@@ -41,7 +41,7 @@ public sealed partial class PostgresSessions(PostgresDatabase database, ILogger<
                 return true;
             }
 
-            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", _session) { Parameters = { new() { Value = DispatchLock } } };
+            await using var take = OnDispatchLock("SELECT pg_try_advisory_lock($1)");
             _holdsLease = (bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             if (_holdsLease)
             {
@@ -72,7 +72,7 @@ public sealed partial class PostgresSessions(PostgresDatabase database, ILogger<
         {
             try
             {
-                await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", _session) { Parameters = { new() { Value = DispatchLock } } };
+                await using var release = OnDispatchLock("SELECT pg_advisory_unlock($1)");
                 await release.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception exception) when (PostgresDatabase.IsUnavailable(exception))
@@ -83,6 +83,8 @@ public sealed partial class PostgresSessions(PostgresDatabase database, ILogger<
 
         await DropSessionAsync().ConfigureAwait(false);
     }
+
+    private NpgsqlCommand OnDispatchLock(string sql) => new(sql, _session) { Parameters = { new() { Value = DispatchLock } } };
 
     /// <summary>Unpooled: closing the connection ends its session, and the server releases the lock.</summary>
     private async Task DropSessionAsync()
